@@ -1,0 +1,104 @@
+//! Settings, layered: built-in defaults, then an optional TOML file (`APP_CONFIG`, default
+//! `techmarket.toml`), then `APP_`-prefixed environment variables, then `DATABASE_URL`.
+//! Secrets are `SecretString`, so `Debug` never prints them.
+
+use std::path::PathBuf;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// Address to bind; port 0 picks a free port (the tests do).
+    pub listen: String,
+    /// `postgres://…` or `sqlite://…`; `None` means an SQLite file under `data_dir`.
+    pub database_url: Option<SecretString>,
+    pub data_dir: PathBuf,
+    /// HS256 key for access tokens; generated and kept in `data_dir` when unset.
+    pub jwt_secret: Option<SecretString>,
+    pub token_ttl_seconds: i64,
+    /// Largest accepted request body.
+    pub body_limit_bytes: usize,
+    /// Default length of a price public notice (公示) for job-related listings.
+    pub price_notice_days: u32,
+    /// `json` for machines, `pretty` for people.
+    pub log_format: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            database_url: None,
+            data_dir: PathBuf::from("./data"),
+            jwt_secret: None,
+            token_ttl_seconds: 3600,
+            body_limit_bytes: 256 * 1024,
+            price_notice_days: 15,
+            log_format: "pretty".into(),
+        }
+    }
+}
+
+impl Settings {
+    pub fn load() -> anyhow::Result<Self> {
+        let file = std::env::var("APP_CONFIG").unwrap_or_else(|_| "techmarket.toml".into());
+        let d = Settings::default();
+        let built = config::Config::builder()
+            .set_default("listen", d.listen)?
+            .set_default("data_dir", d.data_dir.to_string_lossy().to_string())?
+            .set_default("token_ttl_seconds", d.token_ttl_seconds)?
+            .set_default("body_limit_bytes", d.body_limit_bytes as i64)?
+            .set_default("price_notice_days", d.price_notice_days as i64)?
+            .set_default("log_format", d.log_format)?
+            .add_source(config::File::with_name(&file).required(false))
+            .add_source(config::Environment::with_prefix("APP").try_parsing(true))
+            .build()?;
+        let mut settings: Settings = built.try_deserialize()?;
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            if !url.trim().is_empty() {
+                settings.database_url = Some(SecretString::from(url));
+            }
+        }
+        Ok(settings)
+    }
+
+    /// The database URL in force: the configured one, or the embedded default.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.expose_secret().to_string(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("techmarket.sqlite").display()
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_redacts_secrets() {
+        let s = Settings {
+            database_url: Some(SecretString::from("postgres://u:hunter2@db/x".to_string())),
+            jwt_secret: Some(SecretString::from("topsecret".to_string())),
+            ..Settings::default()
+        };
+        let printed = format!("{s:?}");
+        assert!(
+            !printed.contains("hunter2") && !printed.contains("topsecret"),
+            "{printed}"
+        );
+    }
+
+    #[test]
+    fn default_database_is_an_sqlite_file_in_the_data_dir() {
+        let s = Settings::default();
+        assert_eq!(
+            s.database_url(),
+            "sqlite://./data/techmarket.sqlite?mode=rwc"
+        );
+    }
+}

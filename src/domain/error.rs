@@ -1,0 +1,84 @@
+use serde::Serialize;
+
+/// One invalid field and why; becomes an entry of the problem+json `errors` list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Why an aggregate refused a command. Each variant maps to one HTTP status.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    /// The command is well-formed but its content breaks a rule (422).
+    #[error("invalid command: {0:?}")]
+    Invalid(Vec<FieldError>),
+    /// The actor may not do this to this aggregate (403).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// The aggregate's current state does not allow the command (409).
+    #[error("not allowed in the current state: {0}")]
+    Conflict(String),
+    /// The aggregate does not exist (404); commands other than creation need one.
+    #[error("not found")]
+    NotFound,
+}
+
+impl DomainError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        DomainError::Invalid(vec![FieldError::new(field, message)])
+    }
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        DomainError::Forbidden(message.into())
+    }
+    pub fn conflict(message: impl Into<String>) -> Self {
+        DomainError::Conflict(message.into())
+    }
+}
+
+/// Collects field errors so a command reports every problem at once, not just the first.
+#[derive(Debug, Default)]
+pub struct Validation(Vec<FieldError>);
+
+impl Validation {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn check(&mut self, ok: bool, field: &str, message: impl Into<String>) {
+        if !ok {
+            self.0.push(FieldError::new(field, message));
+        }
+    }
+    pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+    /// Keeps the value when it parsed, records the error otherwise.
+    pub fn take<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(e);
+                None
+            }
+        }
+    }
+    pub fn finish(self) -> Result<(), DomainError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(DomainError::Invalid(self.0))
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}

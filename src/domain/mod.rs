@@ -1,0 +1,16 @@
+//! The pure domain: aggregates decide (command → events) and evolve (event → state) with no I/O.
+//! Everything here is deterministic given its inputs; the clock and the reference data come in
+//! through the command envelope and validated newtypes, never from a global.
+
+pub mod actor;
+pub mod envelope;
+pub mod error;
+pub mod listing;
+pub mod organization;
+pub mod reference;
+pub mod text;
+pub mod user;
+
+pub use actor::{Actor, Role};
+pub use envelope::{Command, DomainEvent, LoggableEvent, Recorded};
+pub use error::{DomainError, FieldError};

@@ -1,0 +1,315 @@
+//! Reference codes (regions, zones, fields, party natures, IP kinds, contract types, refusal
+//! reasons). The CSV files under `migrations/reference/` are seeded into tables at start-up; this
+//! module holds them in memory and parses raw strings into codes that are known to exist.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::marker::PhantomData;
+
+use serde::{Deserialize, Serialize};
+
+use super::FieldError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Named {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Region {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub level: String,
+    pub parent: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Zone {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// Districts the zone covers part of: an organization in the zone must be in one of them.
+    pub spans_parts_of: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractType {
+    pub taxonomy: String,
+    pub contract_type: String,
+    pub subtype: Option<String>,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+/// All reference tables, as loaded from the store.
+#[derive(Debug, Clone, Default)]
+pub struct ReferenceData {
+    pub regions: BTreeMap<String, Region>,
+    pub zones: BTreeMap<String, Zone>,
+    pub technology_fields: BTreeMap<String, Named>,
+    pub party_natures: BTreeMap<String, Named>,
+    pub ip_kinds: BTreeMap<String, Named>,
+    pub refusal_reasons: BTreeMap<String, Named>,
+    pub contract_types: Vec<ContractType>,
+}
+
+impl ReferenceData {
+    /// The province-level code a region rolls up to (itself for a province, `None` abroad).
+    pub fn province_of(&self, code: &str) -> Option<&str> {
+        let r = self.regions.get(code)?;
+        Some(r.parent.as_deref().unwrap_or(&r.code))
+    }
+}
+
+/// Marker types that say which table a [`Code`] was checked against.
+pub mod kind {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct TechnologyField;
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct IpKind;
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct PartyNature;
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Zone;
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Region;
+}
+
+/// A code known to exist in one reference table. Only `parse` (or deserializing a stored event,
+/// which was parsed when it was decided) makes one.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Code<K> {
+    code: String,
+    #[serde(skip)]
+    _kind: PhantomData<K>,
+}
+
+impl<K> Code<K> {
+    fn known(code: &str) -> Self {
+        Self {
+            code: code.to_string(),
+            _kind: PhantomData,
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.code
+    }
+    /// For tests and for codes re-read from the store, where they were validated on the way in.
+    pub fn trusted(code: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            _kind: PhantomData,
+        }
+    }
+}
+
+impl<K> std::fmt::Display for Code<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.code)
+    }
+}
+
+fn lookup<K, V>(
+    table: &BTreeMap<String, V>,
+    field: &str,
+    raw: &str,
+    what: &str,
+) -> Result<Code<K>, FieldError> {
+    if table.contains_key(raw) {
+        Ok(Code::known(raw))
+    } else {
+        Err(FieldError::new(
+            field,
+            format!("unknown {what} code '{}'", truncate(raw)),
+        ))
+    }
+}
+
+/// Echoing a 10 kB "code" back in an error helps nobody.
+fn truncate(s: &str) -> String {
+    s.chars().take(40).collect()
+}
+
+pub type TechnologyField = Code<kind::TechnologyField>;
+pub type IpKind = Code<kind::IpKind>;
+pub type PartyNature = Code<kind::PartyNature>;
+pub type ZoneCode = Code<kind::Zone>;
+pub type RegionCode = Code<kind::Region>;
+
+impl TechnologyField {
+    pub fn parse(field: &str, raw: &str, refs: &ReferenceData) -> Result<Self, FieldError> {
+        lookup(&refs.technology_fields, field, raw, "technology field")
+    }
+}
+impl IpKind {
+    pub fn parse(field: &str, raw: &str, refs: &ReferenceData) -> Result<Self, FieldError> {
+        lookup(&refs.ip_kinds, field, raw, "IP kind")
+    }
+}
+impl PartyNature {
+    pub fn parse(field: &str, raw: &str, refs: &ReferenceData) -> Result<Self, FieldError> {
+        lookup(&refs.party_natures, field, raw, "party nature")
+    }
+}
+impl ZoneCode {
+    /// A zone is declared, never derived, but it must overlap the organization's district.
+    pub fn parse_for_region(
+        field: &str,
+        raw: &str,
+        region: &RegionCode,
+        refs: &ReferenceData,
+    ) -> Result<Self, FieldError> {
+        let zone = refs.zones.get(raw).ok_or_else(|| {
+            FieldError::new(field, format!("unknown zone code '{}'", truncate(raw)))
+        })?;
+        if !zone.spans_parts_of.iter().any(|d| d == region.as_str()) {
+            return Err(FieldError::new(
+                field,
+                format!(
+                    "zone '{}' does not span region '{}'",
+                    zone.code,
+                    region.as_str()
+                ),
+            ));
+        }
+        Ok(Code::known(raw))
+    }
+}
+impl RegionCode {
+    /// A GB/T 2260 code from the reference table, or an ISO 3166-1 alpha-2 code for a party
+    /// abroad (Chinese parties must use the GB/T code, so `CN` is refused).
+    pub fn parse(field: &str, raw: &str, refs: &ReferenceData) -> Result<Self, FieldError> {
+        if refs.regions.contains_key(raw) {
+            return Ok(Code::known(raw));
+        }
+        if raw.len() == 2 && raw.chars().all(|c| c.is_ascii_uppercase()) {
+            if raw == "CN" {
+                return Err(FieldError::new(
+                    field,
+                    "Chinese parties use a GB/T 2260 region code, not CN",
+                ));
+            }
+            return Ok(Code::known(raw));
+        }
+        Err(FieldError::new(
+            field,
+            format!("unknown region code '{}': use a GB/T 2260 code or an ISO 3166-1 alpha-2 country code", truncate(raw)),
+        ))
+    }
+    pub fn is_abroad(&self) -> bool {
+        self.code.len() == 2
+    }
+}
+
+/// Checks that a list of codes has no repeats; returns the sorted set.
+pub fn distinct<K: Clone + Ord>(
+    field: &str,
+    codes: Vec<Code<K>>,
+) -> Result<Vec<Code<K>>, FieldError> {
+    let n = codes.len();
+    let set: BTreeSet<Code<K>> = codes.into_iter().collect();
+    if set.len() != n {
+        return Err(FieldError::new(field, "must not repeat a code"));
+    }
+    Ok(set.into_iter().collect())
+}
+
+#[cfg(test)]
+pub fn sample() -> ReferenceData {
+    //! A tiny reference set for unit tests, shaped like the seeded one.
+    let named = |code: &str| Named {
+        code: code.into(),
+        name_zh: code.into(),
+        name_en: code.into(),
+    };
+    let mut r = ReferenceData::default();
+    for (code, parent) in [
+        ("500000", None),
+        ("500106", Some("500000")),
+        ("500112", Some("500000")),
+        ("510000", None),
+    ] {
+        r.regions.insert(
+            code.into(),
+            Region {
+                code: code.into(),
+                name_zh: code.into(),
+                name_en: code.into(),
+                level: if parent.is_some() {
+                    "district".into()
+                } else {
+                    "province".into()
+                },
+                parent: parent.map(Into::into),
+            },
+        );
+    }
+    r.zones.insert(
+        "liangjiang".into(),
+        Zone {
+            code: "liangjiang".into(),
+            name_zh: "".into(),
+            name_en: "".into(),
+            spans_parts_of: vec!["500112".into()],
+        },
+    );
+    for c in ["new_energy", "new_materials", "electronic_information"] {
+        r.technology_fields.insert(c.into(), named(c));
+    }
+    for c in ["invention_patent", "utility_model", "software_copyright"] {
+        r.ip_kinds.insert(c.into(), named(c));
+    }
+    for c in ["021", "022", "170"] {
+        r.party_natures.insert(c.into(), named(c));
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_accepts_gbt_codes_and_foreign_iso_codes_only() {
+        let r = sample();
+        assert!(RegionCode::parse("region", "500106", &r).is_ok());
+        assert!(RegionCode::parse("region", "DE", &r).unwrap().is_abroad());
+        assert_eq!(
+            RegionCode::parse("region", "CN", &r).unwrap_err().field,
+            "region"
+        );
+        assert!(RegionCode::parse("region", "999999", &r).is_err());
+        assert!(RegionCode::parse("region", "de", &r).is_err());
+    }
+
+    #[test]
+    fn zone_must_span_the_region() {
+        let r = sample();
+        let yubei = RegionCode::parse("region", "500112", &r).unwrap();
+        let shapingba = RegionCode::parse("region", "500106", &r).unwrap();
+        assert!(ZoneCode::parse_for_region("zone", "liangjiang", &yubei, &r).is_ok());
+        assert!(ZoneCode::parse_for_region("zone", "liangjiang", &shapingba, &r).is_err());
+        assert!(ZoneCode::parse_for_region("zone", "nowhere", &yubei, &r).is_err());
+    }
+
+    #[test]
+    fn unknown_codes_are_refused_with_the_field_name() {
+        let r = sample();
+        let e = TechnologyField::parse("field", "alchemy", &r).unwrap_err();
+        assert_eq!(e.field, "field");
+        assert!(e.message.contains("alchemy"));
+        assert!(IpKind::parse("ip", "invention_patent", &r).is_ok());
+        assert!(PartyNature::parse("nature", "999", &r).is_err());
+    }
+
+    #[test]
+    fn province_rolls_up_districts() {
+        let r = sample();
+        assert_eq!(r.province_of("500106"), Some("500000"));
+        assert_eq!(r.province_of("510000"), Some("510000"));
+        assert_eq!(r.province_of("DE"), None);
+    }
+}

@@ -1,0 +1,19 @@
+//! techmarket: the backend of a regional technology-transfer marketplace.
+//!
+//! - `domain/`: aggregates and validated values, pure (command → events, event → state).
+//! - `store/`: the two event stores (esrs `PgStore`, our SQLite one), the global ordered log,
+//!   account tables, reference data.
+//! - `projections/`: read models built from the log, and their rebuild.
+//! - `routes/`: the HTTP API, one module per route group; `http/` and `auth/` are its plumbing.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod projections;
+pub mod routes;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,45 @@
+//! `techmarket projections rebuild`: empty every read model and replay the global log into it.
+//!
+//! The log is streamed in pages of [`PAGE`] entries (keyset on `position`), so memory stays
+//! bounded however long the log is: esrs's `PgRebuilder::all_at_once` would load a whole table.
+//! It runs in one transaction holding the append lock, so readers see the old read models until
+//! the new ones are complete, and no command can slip an event in between.
+
+use super::Projections;
+use crate::store::log;
+use crate::store::{Db, StoreError};
+
+pub const PAGE: i64 = 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RebuildReport {
+    pub events: u64,
+    pub last_position: i64,
+}
+
+pub async fn rebuild(db: &Db, projections: &Projections) -> Result<RebuildReport, StoreError> {
+    let mut tx = db.begin().await?;
+    let mut conn = tx.conn();
+    log::lock_appends(&mut conn).await?;
+    for p in projections.iter() {
+        for table in p.tables() {
+            conn.execute(&format!("DELETE FROM {table}"), &[]).await?;
+        }
+    }
+    let mut report = RebuildReport {
+        events: 0,
+        last_position: 0,
+    };
+    loop {
+        let page = log::after(&mut conn, report.last_position, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        report.last_position = last.position;
+        for event in &page {
+            projections.apply(&mut conn, event).await?;
+        }
+        report.events += page.len() as u64;
+    }
+    drop(conn);
+    tx.commit().await?;
+    Ok(report)
+}

@@ -1,0 +1,60 @@
+//! `GET /events`: the global ordered log, for integrations and auditors. Confidential detail is
+//! stripped from every payload: the feed is a broadcast, not an entitlement.
+
+use actix_web::{web, HttpResponse};
+use esrs::Aggregate;
+use serde::Deserialize;
+
+use crate::auth::Authenticated;
+use crate::domain::listing::{Listing, ListingEvent};
+use crate::domain::{Recorded, Role};
+use crate::error::AppError;
+use crate::http::{page_limit, Query};
+use crate::startup::AppState;
+use crate::store::log::{self, LoggedEvent};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/events", web::get().to(feed));
+}
+
+/// The payload with everything confidential removed, whatever the aggregate.
+pub fn public_payload(event: &LoggedEvent) -> Result<serde_json::Value, AppError> {
+    if event.aggregate_type == Listing::NAME {
+        let mut recorded: Recorded<ListingEvent> = serde_json::from_value(event.payload.clone())
+            .map_err(|e| AppError::Internal(e.into()))?;
+        recorded.event = recorded.event.redacted();
+        return serde_json::to_value(recorded).map_err(|e| AppError::Internal(e.into()));
+    }
+    Ok(event.payload.clone())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeedQuery {
+    #[serde(default)]
+    after: i64,
+    limit: Option<i64>,
+}
+
+async fn feed(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    q: Query<FeedQuery>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(&[Role::PlatformAdmin, Role::Statistician])?;
+    if q.0.after < 0 {
+        return Err(AppError::invalid("after", "must be a position, 0 or more"));
+    }
+    let limit = page_limit(q.0.limit)?;
+    let events = log::after(&mut state.db.read().await?.conn(), q.0.after, limit).await?;
+    let mut items = Vec::with_capacity(events.len());
+    for mut e in events {
+        e.payload = public_payload(&e)?;
+        items.push(e);
+    }
+    // The cursor is the last position seen: pass it back as `after`. With no new events it stays
+    // where it was, so a follower simply polls again.
+    let next = items.last().map(|e| e.position).unwrap_or(q.0.after);
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({"items": items, "next_cursor": next.to_string()})))
+}

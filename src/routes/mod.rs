@@ -1,0 +1,65 @@
+//! The HTTP API, one module per route group. Base path `/api/v1` except the service routes.
+
+pub mod auth;
+pub mod events;
+pub mod health;
+pub mod listings;
+pub mod organizations;
+pub mod spec;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+
+use crate::error::{AppError, PROBLEM_JSON};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/api-spec/openapi.yaml", web::get().to(spec::openapi))
+        .service(
+            web::scope("/api/v1")
+                .configure(auth::configure)
+                .configure(organizations::configure)
+                .configure(listings::configure)
+                .configure(events::configure),
+        );
+}
+
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    tracing::debug!(path = req.path(), "no such route");
+    Err(AppError::NotFound)
+}
+
+/// actix answers some client errors itself (405 on a known path, a malformed path segment)
+/// with an empty or plain-text body; give them the problem+json shape every other error has.
+pub fn problem_for_bare_error<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(PROBLEM_JSON));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let error = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            AppError::MethodNotAllowed("this route does not take that method".into())
+        }
+        StatusCode::NOT_FOUND => AppError::NotFound,
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge { limit: 0 },
+        _ => AppError::bad_request(status.canonical_reason().unwrap_or("bad request")),
+    };
+    let mut problem: HttpResponse<BoxBody> = error.error_response();
+    *problem.status_mut() = status;
+    let (req, _) = res.into_parts();
+    let res = ServiceResponse::new(req, problem)
+        .map_into_boxed_body()
+        .map_into_right_body::<B>();
+    Ok(ErrorHandlerResponse::Response(res))
+}

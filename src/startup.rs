@@ -1,0 +1,112 @@
+//! Wiring: open the store, migrate, seed, build the event stores and serve HTTP.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, ErrorHandlers, Next};
+use actix_web::{web, App, HttpMessage, HttpServer};
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::auth::jwt::{load_or_create_secret, Tokens};
+use crate::config::Settings;
+use crate::domain::reference::ReferenceData;
+use crate::projections::Projections;
+use crate::routes;
+use crate::store::aggregates::Aggregates;
+use crate::store::{reference, Db};
+
+/// Everything a request handler may need, shared by all workers.
+pub struct AppState {
+    pub db: Db,
+    pub aggregates: Aggregates,
+    pub projections: Projections,
+    pub refs: ReferenceData,
+    pub tokens: Tokens,
+    pub settings: Settings,
+}
+
+impl AppState {
+    /// Opens the configured store and makes it ready: migrations, reference data, event stores.
+    pub async fn open(settings: Settings) -> anyhow::Result<AppState> {
+        let db = Db::connect(&settings.database_url()).await?;
+        db.migrate().await?;
+        reference::seed(&db).await?;
+        let refs = reference::load(&db).await?;
+        let projections = Projections::standard();
+        let aggregates = Aggregates::build(&db, &projections).await?;
+        let secret = load_or_create_secret(settings.jwt_secret.as_ref(), &settings.data_dir)?;
+        let tokens = Tokens::new(&secret, settings.token_ttl_seconds);
+        Ok(AppState {
+            db,
+            aggregates,
+            projections,
+            refs,
+            tokens,
+            settings,
+        })
+    }
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub state: web::Data<AppState>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(&settings.listen)?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState::open(settings).await?);
+        tracing::info!(backend = state.db.backend(), %port, "techmarket listening");
+        let server = serve(listener, state.clone())?;
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn serve(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Server> {
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .wrap(ErrorHandlers::new().default_handler_client(routes::problem_for_bare_error))
+            .wrap(from_fn(echo_request_id))
+            .wrap(TracingLogger::default())
+            .configure(routes::configure)
+            .default_service(web::to(routes::not_found))
+    })
+    .listen(listener)?
+    .shutdown_timeout(10)
+    .run();
+    Ok(server)
+}
+
+/// Returns the request id TracingLogger assigned, so a client can quote it in a bug report and
+/// an operator can find the matching log lines.
+async fn echo_request_id(
+    req: actix_web::dev::ServiceRequest,
+    next: Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+    let mut res = next.call(req).await?;
+    if let Some(id) = id {
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&id) {
+            res.headers_mut().insert(
+                actix_web::http::header::HeaderName::from_static("x-request-id"),
+                value,
+            );
+        }
+    }
+    Ok(res)
+}

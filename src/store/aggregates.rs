@@ -1,0 +1,196 @@
+//! Running commands: load a stream, check the caller's expected version, let the aggregate
+//! decide, append. Works the same over both event stores.
+
+use esrs::manager::AggregateManager;
+use esrs::store::postgres::{PgStore, PgStoreError};
+use esrs::store::EventStore;
+use esrs::{Aggregate, AggregateState};
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use super::sqlite::{SqliteEventStore, SqliteStoreError};
+use super::{is_unique_violation, Db, StoreError};
+use crate::domain::listing::Listing;
+use crate::domain::{DomainError, LoggableEvent};
+use crate::error::AppError;
+use crate::projections::{Inline, Projections};
+
+/// A stream's state together with its version (the sequence number of its last event).
+#[derive(Debug, Clone)]
+pub struct Loaded<S> {
+    pub id: Uuid,
+    pub version: i32,
+    pub state: S,
+}
+
+impl From<PgStoreError> for StoreError {
+    fn from(e: PgStoreError) -> Self {
+        match e {
+            PgStoreError::Sqlx(e) if is_unique_violation(&e) => StoreError::Conflict,
+            PgStoreError::Sqlx(e) => StoreError::Database(e),
+            PgStoreError::Json(e) => StoreError::Serde(e),
+            PgStoreError::Custom(e) => match e.downcast::<StoreError>() {
+                Ok(e) => *e,
+                Err(e) => StoreError::Other(e.to_string()),
+            },
+        }
+    }
+}
+
+impl From<SqliteStoreError> for StoreError {
+    fn from(e: SqliteStoreError) -> Self {
+        match e {
+            SqliteStoreError::Sqlx(e) if is_unique_violation(&e) => StoreError::Conflict,
+            SqliteStoreError::Sqlx(e) => StoreError::Database(e),
+            SqliteStoreError::Json(e) => StoreError::Serde(e),
+            SqliteStoreError::Handler(e) => e,
+        }
+    }
+}
+
+/// The event store of one aggregate type, on whichever backend is configured.
+pub enum EventStoreOf<A: Aggregate> {
+    Pg(PgStore<A>),
+    Sqlite(SqliteEventStore<A>),
+}
+
+type Outcome<S> = Result<Loaded<S>, AppError>;
+
+impl<A> EventStoreOf<A>
+where
+    A: Aggregate<Error = DomainError> + Send + Sync + 'static,
+    A::State: Send + Sync + Clone,
+    A::Command: Send,
+    A::Event: LoggableEvent + DeserializeOwned,
+{
+    pub async fn build(db: &Db, projections: &Projections) -> Result<Self, StoreError> {
+        Ok(match db {
+            Db::Pg(pool) => {
+                EventStoreOf::Pg(super::postgres::event_store::<A>(pool, projections).await?)
+            }
+            Db::Sqlite { read, write } => EventStoreOf::Sqlite(SqliteEventStore::new(
+                read.clone(),
+                write.clone(),
+                vec![Box::new(Inline::new(projections.clone()))],
+            )),
+        })
+    }
+
+    pub async fn load(&self, id: Uuid) -> Result<Option<Loaded<A::State>>, StoreError> {
+        match self {
+            EventStoreOf::Pg(s) => load_from(s, id).await,
+            EventStoreOf::Sqlite(s) => load_from(s, id).await,
+        }
+    }
+
+    /// Runs `command` against stream `id`. `expected` is the client's `If-Match` version: when
+    /// given and stale, nothing is decided and 412 is returned. A stream that does not exist yet
+    /// is handed to the aggregate as its default state (creation commands expect that).
+    pub async fn execute(
+        &self,
+        id: Uuid,
+        expected: Option<i32>,
+        command: A::Command,
+    ) -> Outcome<A::State> {
+        self.execute_checked(id, expected, |_| Ok(()), command)
+            .await
+    }
+
+    /// As [`execute`](Self::execute), with `check` run on the loaded state first: routes use it
+    /// to answer 404 for a stream the caller may not see, before any version or rule is compared.
+    pub async fn execute_checked(
+        &self,
+        id: Uuid,
+        expected: Option<i32>,
+        check: impl FnOnce(&A::State) -> Result<(), AppError> + Send,
+        command: A::Command,
+    ) -> Outcome<A::State> {
+        match self {
+            EventStoreOf::Pg(s) => execute_on(s, id, expected, check, command).await,
+            EventStoreOf::Sqlite(s) => execute_on(s, id, expected, check, command).await,
+        }
+    }
+}
+
+async fn load_from<S, A>(store: &S, id: Uuid) -> Result<Option<Loaded<A::State>>, StoreError>
+where
+    S: EventStore<Aggregate = A> + Sync,
+    S::Error: Into<StoreError>,
+    A: Aggregate,
+    A::Event: Send + Sync + 'static,
+    A::State: Send,
+{
+    let manager = AggregateManager::new(store);
+    Ok(manager.load(id).await.map_err(Into::into)?.map(|s| Loaded {
+        id,
+        version: *s.sequence_number(),
+        state: s.into_inner(),
+    }))
+}
+
+async fn execute_on<S, A>(
+    store: &S,
+    id: Uuid,
+    expected: Option<i32>,
+    check: impl FnOnce(&A::State) -> Result<(), AppError>,
+    command: A::Command,
+) -> Outcome<A::State>
+where
+    S: EventStore<Aggregate = A> + Sync,
+    S::Error: Into<StoreError>,
+    A: Aggregate<Error = DomainError>,
+    A::State: Clone + Send,
+    A::Event: Send + Sync + 'static,
+{
+    // Plain load, not esrs's `lock_and_load`: that holds a second pooled connection for the lock
+    // while loading. Optimistic concurrency on the sequence number is enough here.
+    let manager = AggregateManager::new(store);
+    let state = manager
+        .load(id)
+        .await
+        .map_err(Into::into)?
+        .unwrap_or_else(|| AggregateState::with_id(id));
+    check(state.inner())?;
+    let current = *state.sequence_number();
+    if let Some(expected) = expected {
+        if expected != current {
+            return Err(AppError::PreconditionFailed { expected, current });
+        }
+    }
+    let events = A::handle_command(state.inner(), command)?;
+    let mut state = state;
+    let stored = store
+        .persist(&mut state, events)
+        .await
+        .map_err(|e| match e.into() {
+            // Someone appended between our load and our append. With If-Match the client asked for
+            // exactly the version it saw, which is now stale: 412. Without, it is a plain conflict.
+            StoreError::Conflict => match expected {
+                Some(expected) => AppError::PreconditionFailed {
+                    expected,
+                    current: expected + 1,
+                },
+                None => AppError::from(StoreError::Conflict),
+            },
+            other => AppError::from(other),
+        })?;
+    let state = state.apply_store_events(stored, A::apply_event);
+    Ok(Loaded {
+        id,
+        version: *state.sequence_number(),
+        state: state.into_inner(),
+    })
+}
+
+/// One event store per aggregate type.
+pub struct Aggregates {
+    pub listings: EventStoreOf<Listing>,
+}
+
+impl Aggregates {
+    pub async fn build(db: &Db, projections: &Projections) -> Result<Self, StoreError> {
+        Ok(Self {
+            listings: EventStoreOf::build(db, projections).await?,
+        })
+    }
+}

@@ -1,0 +1,221 @@
+//! Portable SQL for read models and account tables, written once for both backends.
+//!
+//! The subset used is the one PostgreSQL and SQLite agree on: `$N` placeholders (sqlx-sqlite binds
+//! them by number), `INSERT … ON CONFLICT … DO UPDATE`, `RETURNING`. Values go through [`Arg`],
+//! which knows how each backend stores them: UUIDs as `uuid`/16-byte BLOBs (both sort by bytes,
+//! so v7 ids sort by time), times as `timestamptz`/fixed-width RFC 3339 text (sorts as text).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::query::Query;
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
+use sqlx::{PgConnection, Postgres, Row as _, Sqlite, SqliteConnection};
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Uuid(Uuid),
+    OptUuid(Option<Uuid>),
+    I64(i64),
+    OptI64(Option<i64>),
+    Text(String),
+    OptText(Option<String>),
+    Bool(bool),
+    Time(DateTime<Utc>),
+    Json(serde_json::Value),
+    OptJson(Option<serde_json::Value>),
+}
+
+/// Fixed width (microseconds, `Z`) so that text comparison is time comparison in SQLite.
+pub fn sqlite_time(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn bind_pg<'q>(
+    q: Query<'q, Postgres, PgArguments>,
+    arg: &'q Arg,
+) -> Query<'q, Postgres, PgArguments> {
+    match arg {
+        Arg::Uuid(v) => q.bind(*v),
+        Arg::OptUuid(v) => q.bind(*v),
+        Arg::I64(v) => q.bind(*v),
+        Arg::OptI64(v) => q.bind(*v),
+        Arg::Text(v) => q.bind(v.as_str()),
+        Arg::OptText(v) => q.bind(v.as_deref()),
+        Arg::Bool(v) => q.bind(*v),
+        Arg::Time(v) => q.bind(*v),
+        Arg::Json(v) => q.bind(sqlx::types::Json(v)),
+        Arg::OptJson(v) => q.bind(v.as_ref().map(sqlx::types::Json)),
+    }
+}
+
+fn bind_sqlite<'q>(
+    q: Query<'q, Sqlite, SqliteArguments<'q>>,
+    arg: &'q Arg,
+) -> Query<'q, Sqlite, SqliteArguments<'q>> {
+    match arg {
+        Arg::Uuid(v) => q.bind(*v),
+        Arg::OptUuid(v) => q.bind(*v),
+        Arg::I64(v) => q.bind(*v),
+        Arg::OptI64(v) => q.bind(*v),
+        Arg::Text(v) => q.bind(v.as_str()),
+        Arg::OptText(v) => q.bind(v.as_deref()),
+        Arg::Bool(v) => q.bind(*v),
+        Arg::Time(v) => q.bind(sqlite_time(v)),
+        Arg::Json(v) => q.bind(v.to_string()),
+        Arg::OptJson(v) => q.bind(v.as_ref().map(|v| v.to_string())),
+    }
+}
+
+/// A borrowed connection of either backend (usually the inside of a transaction).
+pub enum Conn<'c> {
+    Pg(&'c mut PgConnection),
+    Sqlite(&'c mut SqliteConnection),
+}
+
+pub enum Row {
+    Pg(PgRow),
+    Sqlite(SqliteRow),
+}
+
+impl Conn<'_> {
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Conn::Pg(_))
+    }
+
+    pub async fn execute(&mut self, sql: &str, args: &[Arg]) -> Result<u64, sqlx::Error> {
+        match self {
+            Conn::Pg(c) => {
+                let q = args.iter().fold(sqlx::query(sql), bind_pg);
+                Ok(q.execute(&mut **c).await?.rows_affected())
+            }
+            Conn::Sqlite(c) => {
+                let q = args.iter().fold(sqlx::query(sql), bind_sqlite);
+                Ok(q.execute(&mut **c).await?.rows_affected())
+            }
+        }
+    }
+
+    pub async fn fetch_all(&mut self, sql: &str, args: &[Arg]) -> Result<Vec<Row>, sqlx::Error> {
+        match self {
+            Conn::Pg(c) => {
+                let q = args.iter().fold(sqlx::query(sql), bind_pg);
+                Ok(q.fetch_all(&mut **c)
+                    .await?
+                    .into_iter()
+                    .map(Row::Pg)
+                    .collect())
+            }
+            Conn::Sqlite(c) => {
+                let q = args.iter().fold(sqlx::query(sql), bind_sqlite);
+                Ok(q.fetch_all(&mut **c)
+                    .await?
+                    .into_iter()
+                    .map(Row::Sqlite)
+                    .collect())
+            }
+        }
+    }
+
+    pub async fn fetch_optional(
+        &mut self,
+        sql: &str,
+        args: &[Arg],
+    ) -> Result<Option<Row>, sqlx::Error> {
+        match self {
+            Conn::Pg(c) => {
+                let q = args.iter().fold(sqlx::query(sql), bind_pg);
+                Ok(q.fetch_optional(&mut **c).await?.map(Row::Pg))
+            }
+            Conn::Sqlite(c) => {
+                let q = args.iter().fold(sqlx::query(sql), bind_sqlite);
+                Ok(q.fetch_optional(&mut **c).await?.map(Row::Sqlite))
+            }
+        }
+    }
+
+    pub async fn fetch_one(&mut self, sql: &str, args: &[Arg]) -> Result<Row, sqlx::Error> {
+        self.fetch_optional(sql, args)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)
+    }
+}
+
+fn parse_sqlite_time(col: &str, s: &str) -> Result<DateTime<Utc>, sqlx::Error> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| sqlx::Error::ColumnDecode {
+            index: col.into(),
+            source: Box::new(e),
+        })
+}
+
+fn json_error(col: &str, e: serde_json::Error) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
+        index: col.into(),
+        source: Box::new(e),
+    }
+}
+
+impl Row {
+    pub fn uuid(&self, col: &str) -> Result<Uuid, sqlx::Error> {
+        match self {
+            Row::Pg(r) => r.try_get(col),
+            Row::Sqlite(r) => r.try_get(col),
+        }
+    }
+    pub fn opt_uuid(&self, col: &str) -> Result<Option<Uuid>, sqlx::Error> {
+        match self {
+            Row::Pg(r) => r.try_get(col),
+            Row::Sqlite(r) => r.try_get(col),
+        }
+    }
+    pub fn i64(&self, col: &str) -> Result<i64, sqlx::Error> {
+        match self {
+            Row::Pg(r) => r.try_get(col),
+            Row::Sqlite(r) => r.try_get(col),
+        }
+    }
+    pub fn opt_i64(&self, col: &str) -> Result<Option<i64>, sqlx::Error> {
+        match self {
+            Row::Pg(r) => r.try_get(col),
+            Row::Sqlite(r) => r.try_get(col),
+        }
+    }
+    pub fn text(&self, col: &str) -> Result<String, sqlx::Error> {
+        match self {
+            Row::Pg(r) => r.try_get(col),
+            Row::Sqlite(r) => r.try_get(col),
+        }
+    }
+    pub fn opt_text(&self, col: &str) -> Result<Option<String>, sqlx::Error> {
+        match self {
+            Row::Pg(r) => r.try_get(col),
+            Row::Sqlite(r) => r.try_get(col),
+        }
+    }
+    pub fn bool(&self, col: &str) -> Result<bool, sqlx::Error> {
+        match self {
+            Row::Pg(r) => r.try_get(col),
+            Row::Sqlite(r) => r.try_get(col),
+        }
+    }
+    pub fn time(&self, col: &str) -> Result<DateTime<Utc>, sqlx::Error> {
+        match self {
+            Row::Pg(r) => r.try_get(col),
+            Row::Sqlite(r) => parse_sqlite_time(col, &r.try_get::<String, _>(col)?),
+        }
+    }
+    pub fn json<T: serde::de::DeserializeOwned>(&self, col: &str) -> Result<T, sqlx::Error> {
+        match self {
+            Row::Pg(r) => {
+                let v: serde_json::Value = r.try_get(col)?;
+                serde_json::from_value(v).map_err(|e| json_error(col, e))
+            }
+            Row::Sqlite(r) => {
+                let s: String = r.try_get(col)?;
+                serde_json::from_str(&s).map_err(|e| json_error(col, e))
+            }
+        }
+    }
+}
