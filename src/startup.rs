@@ -71,6 +71,11 @@ impl Application {
         self.port
     }
 
+    /// Stops the server from another task (tests restart it to show nothing is lost).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }

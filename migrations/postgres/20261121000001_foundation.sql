@@ -36,7 +36,7 @@ CREATE TABLE idempotency (
     key TEXT NOT NULL,
     request_hash TEXT NOT NULL,
     resource_id UUID NOT NULL,
-    response_status INTEGER,
+    response_status BIGINT,
     response_body TEXT,
     created_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (user_id, key)
@@ -61,7 +61,7 @@ CREATE TABLE event_log (
     event_id UUID NOT NULL UNIQUE,
     aggregate_type TEXT NOT NULL,
     aggregate_id UUID NOT NULL,
-    version INTEGER NOT NULL,
+    version BIGINT NOT NULL,
     event_type TEXT NOT NULL,
     actor_id UUID NOT NULL,
     actor_role TEXT NOT NULL,
@@ -73,13 +73,13 @@ CREATE TABLE event_log (
 -- Read model: the listing catalogue (projection listing_catalogue).
 CREATE TABLE listing_view (
     id UUID PRIMARY KEY,
-    version INTEGER NOT NULL,
+    version BIGINT NOT NULL,
     status TEXT NOT NULL,
     owner_id UUID NOT NULL,
     owner_organization_id UUID,
     institution_id UUID,
     field TEXT NOT NULL,
-    trl INTEGER NOT NULL,
+    trl BIGINT NOT NULL,
     region TEXT NOT NULL,
     region_province TEXT,
     job_related BOOLEAN NOT NULL,

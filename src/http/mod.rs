@@ -44,35 +44,28 @@ pub struct Body<T> {
 }
 
 pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, AppError> {
+    // Well-formedness first, so that a broken body is always 400, whatever shape it was meant to have.
+    serde_json::from_slice::<serde::de::IgnoredAny>(raw).map_err(|e| {
+        AppError::bad_request(format!(
+            "malformed JSON: {}",
+            without_position(e.to_string())
+        ))
+    })?;
     let mut de = serde_json::Deserializer::from_slice(raw);
-    match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Ok(v) => {
-            // Trailing garbage after the value makes the whole body malformed.
-            de.end().map_err(|e| {
-                AppError::bad_request(format!(
-                    "malformed JSON: {}",
-                    without_position(e.to_string())
-                ))
-            })?;
-            Ok(v)
-        }
-        Err(e) => {
-            let field = field_name(e.path().to_string());
-            let inner = e.into_inner();
-            let message = without_position(inner.to_string());
-            match inner.classify() {
-                serde_json::error::Category::Data => {
-                    Err(AppError::Unprocessable(vec![FieldError::new(
-                        field, message,
-                    )]))
-                }
-                _ => Err(AppError::BadRequest {
-                    detail: format!("malformed JSON: {message}"),
-                    errors: vec![],
-                }),
-            }
-        }
-    }
+    serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let message = without_position(e.into_inner().to_string());
+        // serde names a missing field in its message and points the path at the parent object.
+        let field = match message
+            .strip_prefix("missing field `")
+            .and_then(|m| m.split('`').next())
+        {
+            Some(missing) if path == "." || path.is_empty() => missing.to_string(),
+            Some(missing) => format!("{path}.{missing}"),
+            None => field_name(path),
+        };
+        AppError::Unprocessable(vec![FieldError::new(field, message)])
+    })
 }
 
 fn body_limit(req: &HttpRequest) -> usize {
@@ -271,7 +264,10 @@ pub fn page_limit(limit: Option<i64>) -> Result<i64, AppError> {
     match limit {
         None => Ok(20),
         Some(n) if (1..=100).contains(&n) => Ok(n),
-        Some(_) => Err(AppError::invalid("limit", "must be between 1 and 100")),
+        Some(_) => Err(AppError::BadRequest {
+            detail: "the query string is not valid".into(),
+            errors: vec![FieldError::new("limit", "must be between 1 and 100")],
+        }),
     }
 }
 
@@ -336,6 +332,18 @@ mod tests {
             Err(AppError::Unprocessable(e)) => assert_eq!(e[0].field, "n"),
             other => panic!("{other:?}"),
         }
+        match parse_json::<Sample>(br#"{"n": 1}"#) {
+            Err(AppError::Unprocessable(e)) => assert_eq!(e[0].field, "kind"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            parse_json::<Sample>(b"[1, 2"),
+            Err(AppError::BadRequest { .. })
+        ));
+        assert!(matches!(
+            parse_json::<Sample>(b"[1, 2]"),
+            Err(AppError::Unprocessable(_))
+        ));
         assert!(matches!(
             parse_json::<Sample>(br#"{"n": 1, "kind": "researcher"} trailing"#),
             Err(AppError::BadRequest { .. })

@@ -39,7 +39,6 @@ pub async fn rebuild(db: &Db, projections: &Projections) -> Result<RebuildReport
         }
         report.events += page.len() as u64;
     }
-    drop(conn);
     tx.commit().await?;
     Ok(report)
 }

@@ -14,13 +14,6 @@ use crate::http::Body;
 use crate::startup::AppState;
 use crate::store::accounts::{self, NewUserRow, User};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/auth/register", web::post().to(register))
-        .route("/auth/login", web::post().to(login))
-        .route("/me", web::get().to(me))
-        .route("/users/{id}", web::get().to(user));
-}
-
 /// The public shape of a user: never the password hash.
 #[derive(Serialize)]
 pub struct UserView {
@@ -70,7 +63,7 @@ pub async fn create_user(state: &AppState, new: NewUser) -> Result<User, AppErro
     Ok(user)
 }
 
-async fn register(
+pub(super) async fn register(
     state: web::Data<AppState>,
     body: Body<RegistrationInput>,
 ) -> Result<HttpResponse, AppError> {
@@ -84,7 +77,7 @@ async fn register(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct LoginInput {
+pub(super) struct LoginInput {
     email: String,
     password: SecretString,
 }
@@ -96,7 +89,7 @@ struct TokenResponse {
     expires_in: i64,
 }
 
-async fn login(
+pub(super) async fn login(
     state: web::Data<AppState>,
     body: Body<LoginInput>,
 ) -> Result<HttpResponse, AppError> {
@@ -137,7 +130,10 @@ async fn login(
         }))
 }
 
-async fn me(state: web::Data<AppState>, auth: Authenticated) -> Result<HttpResponse, AppError> {
+pub(super) async fn me(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+) -> Result<HttpResponse, AppError> {
     let user = accounts::user_by_id(&mut state.db.read().await?.conn(), auth.0.user_id)
         .await?
         .ok_or_else(|| {
@@ -147,7 +143,7 @@ async fn me(state: web::Data<AppState>, auth: Authenticated) -> Result<HttpRespo
 }
 
 /// A user's own record, or any record for a platform admin; 404 for everyone else.
-async fn user(
+pub(super) async fn user(
     state: web::Data<AppState>,
     auth: Authenticated,
     path: web::Path<Uuid>,

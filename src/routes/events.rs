@@ -13,10 +13,6 @@ use crate::http::{page_limit, Query};
 use crate::startup::AppState;
 use crate::store::log::{self, LoggedEvent};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/events", web::get().to(feed));
-}
-
 /// The payload with everything confidential removed, whatever the aggregate.
 pub fn public_payload(event: &LoggedEvent) -> Result<serde_json::Value, AppError> {
     if event.aggregate_type == Listing::NAME {
@@ -30,20 +26,26 @@ pub fn public_payload(event: &LoggedEvent) -> Result<serde_json::Value, AppError
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FeedQuery {
+pub(super) struct FeedQuery {
     #[serde(default)]
     after: i64,
     limit: Option<i64>,
 }
 
-async fn feed(
+pub(super) async fn feed(
     state: web::Data<AppState>,
     auth: Authenticated,
     q: Query<FeedQuery>,
 ) -> Result<HttpResponse, AppError> {
     auth.require(&[Role::PlatformAdmin, Role::Statistician])?;
     if q.0.after < 0 {
-        return Err(AppError::invalid("after", "must be a position, 0 or more"));
+        return Err(AppError::BadRequest {
+            detail: "the query string is not valid".into(),
+            errors: vec![crate::domain::FieldError::new(
+                "after",
+                "must be a position, 0 or more",
+            )],
+        });
     }
     let limit = page_limit(q.0.limit)?;
     let events = log::after(&mut state.db.read().await?.conn(), q.0.after, limit).await?;

@@ -29,19 +29,6 @@ use crate::store::accounts;
 use crate::store::aggregates::Loaded;
 use crate::store::log;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/listings", web::post().to(create))
-        .route("/listings", web::get().to(list))
-        .route("/listings/{id}", web::get().to(get))
-        .route("/listings/{id}/history", web::get().to(history))
-        .route("/listings/{id}/revise", web::post().to(revise))
-        .route("/listings/{id}/submit", web::post().to(submit))
-        .route("/listings/{id}/publish", web::post().to(publish))
-        .route("/listings/{id}/return", web::post().to(return_listing))
-        .route("/listings/{id}/withdraw", web::post().to(withdraw))
-        .route("/listings/{id}/price-notice", web::post().to(price_notice));
-}
-
 /// A listing as the API shows it. `confidential_detail` is present only for callers entitled
 /// to it; for everyone else the key is absent, not null.
 #[derive(Serialize)]
@@ -156,7 +143,7 @@ fn visible_to(actor: Actor) -> impl FnOnce(&ListingState) -> Result<(), AppError
     }
 }
 
-async fn run(
+pub(super) async fn run(
     state: &AppState,
     actor: Actor,
     id: Uuid,
@@ -174,7 +161,10 @@ async fn run(
 
 /// Parses the content and checks the one thing the pure domain cannot: that the named
 /// institution exists.
-async fn content(state: &AppState, input: ListingInput) -> Result<ListingContent, AppError> {
+pub(super) async fn content(
+    state: &AppState,
+    input: ListingInput,
+) -> Result<ListingContent, AppError> {
     let content = ListingContent::parse(input, &state.refs)?;
     if let Some(inst) = content.institution_id {
         if accounts::organization(&mut state.db.read().await?.conn(), inst)
@@ -187,7 +177,7 @@ async fn content(state: &AppState, input: ListingInput) -> Result<ListingContent
     Ok(content)
 }
 
-async fn create(
+pub(super) async fn create(
     state: web::Data<AppState>,
     auth: Authenticated,
     key: IdempotencyKey,
@@ -274,7 +264,7 @@ fn replay(status: u16, id: Uuid, body: &str) -> Result<HttpResponse, AppError> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
+pub(super) struct ListQuery {
     field: Option<String>,
     trl_min: Option<i64>,
     region: Option<String>,
@@ -291,7 +281,7 @@ fn bad_filter(field: &str, message: impl Into<String>) -> AppError {
     }
 }
 
-async fn list(
+pub(super) async fn list(
     state: web::Data<AppState>,
     auth: MaybeAuthenticated,
     q: Query<ListQuery>,
@@ -361,7 +351,7 @@ async fn list(
     }))
 }
 
-async fn get(
+pub(super) async fn get(
     state: web::Data<AppState>,
     auth: MaybeAuthenticated,
     path: web::Path<Uuid>,
@@ -395,7 +385,7 @@ struct HistoryEntry {
     data: ListingEvent,
 }
 
-async fn history(
+pub(super) async fn history(
     state: web::Data<AppState>,
     auth: MaybeAuthenticated,
     path: web::Path<Uuid>,
@@ -435,7 +425,7 @@ async fn history(
         .json(serde_json::json!({"items": items})))
 }
 
-async fn revise(
+pub(super) async fn revise(
     state: web::Data<AppState>,
     auth: Authenticated,
     path: web::Path<Uuid>,
@@ -453,7 +443,7 @@ async fn revise(
     .await
 }
 
-async fn submit(
+pub(super) async fn submit(
     state: web::Data<AppState>,
     auth: Authenticated,
     path: web::Path<Uuid>,
@@ -469,7 +459,7 @@ async fn submit(
     .await
 }
 
-async fn publish(
+pub(super) async fn publish(
     state: web::Data<AppState>,
     auth: Authenticated,
     path: web::Path<Uuid>,
@@ -487,11 +477,11 @@ async fn publish(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ReturnInput {
+pub(super) struct ReturnInput {
     reasons: Vec<String>,
 }
 
-async fn return_listing(
+pub(super) async fn return_listing(
     state: web::Data<AppState>,
     auth: Authenticated,
     path: web::Path<Uuid>,
@@ -512,11 +502,11 @@ async fn return_listing(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct WithdrawInput {
+pub(super) struct WithdrawInput {
     reason: Option<String>,
 }
 
-async fn withdraw(
+pub(super) async fn withdraw(
     state: web::Data<AppState>,
     auth: Authenticated,
     path: web::Path<Uuid>,
@@ -536,11 +526,11 @@ async fn withdraw(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PriceNoticeInput {
+pub(super) struct PriceNoticeInput {
     days: Option<u32>,
 }
 
-async fn price_notice(
+pub(super) async fn price_notice(
     state: web::Data<AppState>,
     auth: Authenticated,
     path: web::Path<Uuid>,

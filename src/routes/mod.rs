@@ -15,17 +15,46 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use crate::error::{AppError, PROBLEM_JSON};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/api-spec/openapi.yaml", web::get().to(spec::openapi))
-        .service(
-            web::scope("/api/v1")
-                .configure(auth::configure)
-                .configure(organizations::configure)
-                .configure(listings::configure)
-                .configure(events::configure),
-        );
+/// Declares every route once: the actix configuration and the [`ROUTES`] table come from the
+/// same list, so the OpenAPI test, which compares `ROUTES` with `api-spec/openapi.yaml`,
+/// sees exactly what the server answers.
+macro_rules! routes {
+    ($( $method:ident $path:literal => $handler:path; )*) => {
+        /// `(method, path)` of every route the server answers.
+        pub const ROUTES: &[(&str, &str)] = &[ $( (stringify!($method), $path) ),* ];
+
+        pub fn configure(cfg: &mut web::ServiceConfig) {
+            $( cfg.route($path, web::$method().to($handler)); )*
+        }
+    };
+}
+
+routes! {
+    get "/healthz" => health::healthz;
+    get "/readyz" => health::readyz;
+    get "/api-spec/openapi.yaml" => spec::openapi;
+
+    post "/api/v1/auth/register" => auth::register;
+    post "/api/v1/auth/login" => auth::login;
+    get "/api/v1/me" => auth::me;
+    get "/api/v1/users/{id}" => auth::user;
+
+    post "/api/v1/organizations" => organizations::create;
+    get "/api/v1/organizations" => organizations::list;
+    get "/api/v1/organizations/{id}" => organizations::get;
+
+    post "/api/v1/listings" => listings::create;
+    get "/api/v1/listings" => listings::list;
+    get "/api/v1/listings/{id}" => listings::get;
+    get "/api/v1/listings/{id}/history" => listings::history;
+    post "/api/v1/listings/{id}/revise" => listings::revise;
+    post "/api/v1/listings/{id}/submit" => listings::submit;
+    post "/api/v1/listings/{id}/publish" => listings::publish;
+    post "/api/v1/listings/{id}/return" => listings::return_listing;
+    post "/api/v1/listings/{id}/withdraw" => listings::withdraw;
+    post "/api/v1/listings/{id}/price-notice" => listings::price_notice;
+
+    get "/api/v1/events" => events::feed;
 }
 
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {

@@ -13,13 +13,7 @@ use crate::http::{decode_cursor, page_limit, Body, Page, Query};
 use crate::startup::AppState;
 use crate::store::accounts;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/organizations", web::post().to(create))
-        .route("/organizations", web::get().to(list))
-        .route("/organizations/{id}", web::get().to(get));
-}
-
-async fn create(
+pub(super) async fn create(
     state: web::Data<AppState>,
     auth: Authenticated,
     body: Body<OrganizationInput>,
@@ -36,12 +30,12 @@ async fn create(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
+pub(super) struct ListQuery {
     limit: Option<i64>,
     cursor: Option<String>,
 }
 
-async fn list(
+pub(super) async fn list(
     state: web::Data<AppState>,
     _auth: Authenticated,
     q: Query<ListQuery>,
@@ -53,7 +47,7 @@ async fn list(
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |o| o.id, |o| o)))
 }
 
-async fn get(
+pub(super) async fn get(
     state: web::Data<AppState>,
     _auth: Authenticated,
     path: web::Path<Uuid>,

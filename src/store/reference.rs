@@ -97,7 +97,6 @@ pub async fn seed(db: &Db) -> Result<(), StoreError> {
         )
         .await?;
     }
-    drop(conn);
     tx.commit().await
 }
 

@@ -1,2 +1,10 @@
-#[test]
-fn placeholder() {}
+//! One integration binary (zero2prod style): real HTTP against a real server on a fresh store.
+//! Cases written with `both!` run once on SQLite and once on PostgreSQL.
+
+mod helpers;
+
+mod accounts;
+mod bad_input;
+mod listings;
+mod log_and_projections;
+mod spec;

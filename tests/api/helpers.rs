@@ -1,0 +1,415 @@
+//! `spawn_app`: a real server on a free port over a fresh store, and typed request helpers.
+//! Every case runs on both backends: a new SQLite file in a temp dir, and a new PostgreSQL
+//! database on the local server (created with a unique name, dropped afterwards).
+
+use std::sync::OnceLock;
+
+use actix_web::web;
+use reqwest::{Method, Response, StatusCode};
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use techmarket::config::Settings;
+use techmarket::domain::user::{NewUser, RegistrationInput};
+use techmarket::domain::Role;
+use techmarket::startup::{AppState, Application};
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates one test per backend from one async body: `both!(name, |app| async move { … })`.
+#[macro_export]
+macro_rules! both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await;
+                // The body's future may capture only some fields of `app`; keep the store alive.
+                let _keep = app.keep_alive();
+                ($body)(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(app) = $crate::helpers::spawn_pg_app().await else {
+                    return;
+                };
+                let _keep = app.keep_alive();
+                ($body)(app).await;
+            }
+        }
+    };
+}
+
+fn admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// CI (and anyone who sets TECHMARKET_REQUIRE_POSTGRES) must not pass with PostgreSQL down.
+fn postgres_required() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
+        || std::env::var_os("TECHMARKET_REQUIRE_POSTGRES").is_some_and(|v| v == "1")
+}
+
+/// Whether the PostgreSQL half runs; decided once per test binary.
+pub async fn postgres_available() -> bool {
+    static AVAILABLE: OnceLock<bool> = OnceLock::new();
+    if let Some(a) = AVAILABLE.get() {
+        return *a;
+    }
+    let ok = sqlx::PgPool::connect(&admin_url()).await.map(drop).is_ok();
+    if !ok && postgres_required() {
+        panic!(
+            "PostgreSQL at {} is unreachable, and CI requires the PostgreSQL suite",
+            admin_url()
+        );
+    }
+    *AVAILABLE.get_or_init(|| ok)
+}
+
+pub async fn spawn_pg_app() -> Option<TestApp> {
+    if !postgres_available().await {
+        eprintln!("SKIPPED: PostgreSQL is unreachable at {}", admin_url());
+        return None;
+    }
+    Some(spawn_app(Backend::Postgres).await)
+}
+
+/// Drops the test database when the test ends, whatever the outcome.
+pub struct PgDatabase {
+    name: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime, which cannot block on itself.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                if let Ok(pool) = sqlx::PgPool::connect(&admin_url()).await {
+                    let _ =
+                        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                            .execute(&pool)
+                            .await;
+                }
+            })
+        })
+        .join();
+    }
+}
+
+pub struct TestApp {
+    pub backend: Backend,
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: web::Data<AppState>,
+    pub settings: Settings,
+    pub handle: actix_web::dev::ServerHandle,
+    _data_dir: std::sync::Arc<tempfile::TempDir>,
+    _pg: Option<std::sync::Arc<PgDatabase>>,
+}
+
+pub fn test_settings(backend: Backend, data_dir: &std::path::Path, db: Option<&str>) -> Settings {
+    Settings {
+        listen: "127.0.0.1:0".into(),
+        database_url: match backend {
+            Backend::Sqlite => Some(SecretString::from(format!(
+                "sqlite://{}/test.sqlite?mode=rwc",
+                data_dir.display()
+            ))),
+            Backend::Postgres => {
+                let base = admin_url();
+                let (prefix, _) = base.rsplit_once('/').expect("admin url has a database");
+                Some(SecretString::from(format!(
+                    "{prefix}/{}",
+                    db.expect("database name")
+                )))
+            }
+        },
+        data_dir: data_dir.to_path_buf(),
+        jwt_secret: Some(SecretString::from(
+            "test-secret-test-secret-test-secret-0123".to_string(),
+        )),
+        body_limit_bytes: 64 * 1024,
+        ..Settings::default()
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let pg = match backend {
+        Backend::Postgres => {
+            let name = format!("techmarket_test_{}", Uuid::new_v4().simple());
+            let pool = sqlx::PgPool::connect(&admin_url()).await.expect("postgres");
+            sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                .execute(&pool)
+                .await
+                .expect("create database");
+            pool.close().await;
+            Some(PgDatabase { name })
+        }
+        Backend::Sqlite => None,
+    };
+    let settings = test_settings(
+        backend,
+        data_dir.path(),
+        pg.as_ref().map(|d| d.name.as_str()),
+    );
+    start(
+        backend,
+        settings,
+        std::sync::Arc::new(data_dir),
+        pg.map(std::sync::Arc::new),
+    )
+    .await
+}
+
+async fn start(
+    backend: Backend,
+    settings: Settings,
+    data_dir: std::sync::Arc<tempfile::TempDir>,
+    pg: Option<std::sync::Arc<PgDatabase>>,
+) -> TestApp {
+    let app = Application::build(settings.clone())
+        .await
+        .expect("application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state.clone();
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        backend,
+        address,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        state,
+        settings,
+        handle,
+        _data_dir: data_dir,
+        _pg: pg,
+    }
+}
+
+/// A signed-in user of the test app.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: Uuid,
+    pub email: String,
+    pub token: String,
+}
+
+/// What must outlive a test body: the temp dir and the test database.
+pub type KeepAlive = (
+    std::sync::Arc<tempfile::TempDir>,
+    Option<std::sync::Arc<PgDatabase>>,
+);
+
+impl TestApp {
+    pub fn keep_alive(&self) -> KeepAlive {
+        (self._data_dir.clone(), self._pg.clone())
+    }
+
+    /// Stops this server and starts a new one on the same store: a restart.
+    pub async fn restart(self) -> TestApp {
+        self.handle.stop(true).await;
+        self.state.db.close().await;
+        let TestApp {
+            backend,
+            settings,
+            _data_dir,
+            _pg,
+            ..
+        } = self;
+        start(backend, settings, _data_dir, _pg).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut rb = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            rb = rb.json(b);
+        }
+        rb.send().await.expect("request sent")
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.request(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Option<&Value>) -> Response {
+        self.request(Method::POST, path, token, body).await
+    }
+
+    /// A user with `role`: researchers and enterprises sign up over HTTP like real users; other
+    /// roles are created the way an operator does (`techmarket user add`). Then they log in.
+    pub async fn user(&self, role: Role, organization_id: Option<Uuid>) -> TestUser {
+        let email = format!("{}-{}@example.cn", role.as_str(), Uuid::new_v4().simple());
+        if role.is_self_service() {
+            let mut body = json!({"email": email, "password": PASSWORD, "display_name": "测试用户", "role": role.as_str()});
+            if let Some(org) = organization_id {
+                body["organization_id"] = json!(org);
+            }
+            let r = self.post("/api/v1/auth/register", None, Some(&body)).await;
+            assert_eq!(
+                r.status(),
+                StatusCode::CREATED,
+                "{}",
+                r.text().await.unwrap()
+            );
+        } else {
+            let input = RegistrationInput {
+                email: email.clone(),
+                password: SecretString::from(PASSWORD.to_string()),
+                display_name: "测试用户".into(),
+                role,
+                organization_id,
+            };
+            techmarket::routes::auth::create_user(
+                &self.state,
+                NewUser::parse(input, false).unwrap(),
+            )
+            .await
+            .unwrap();
+        }
+        let token = self.login(&email, PASSWORD).await;
+        let me: Value = self
+            .get("/api/v1/me", Some(&token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        TestUser {
+            id: me["id"].as_str().unwrap().parse().unwrap(),
+            email,
+            token,
+        }
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let r = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                Some(&json!({"email": email, "password": password})),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let v: Value = r.json().await.unwrap();
+        v["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// An organization created by a platform admin.
+    pub async fn organization(&self, name: &str, nature: &str, region: &str) -> Uuid {
+        let admin = self.admin().await;
+        let r = self
+            .post(
+                "/api/v1/organizations",
+                Some(&admin.token),
+                Some(&json!({"name": name, "party_nature": nature, "region": region})),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let v: Value = r.json().await.unwrap();
+        v["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    pub async fn admin(&self) -> TestUser {
+        self.user(Role::PlatformAdmin, None).await
+    }
+
+    /// Creates a draft listing and returns its id.
+    pub async fn draft(&self, owner: &TestUser, body: &Value) -> Uuid {
+        let r = self
+            .post("/api/v1/listings", Some(&owner.token), Some(body))
+            .await;
+        let status = r.status();
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+        v["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// Draft → submitted → published by a tech manager.
+    pub async fn published(&self, owner: &TestUser, body: &Value) -> Uuid {
+        let id = self.draft(owner, body).await;
+        let reviewer = self.user(Role::TechManager, None).await;
+        assert_eq!(
+            self.post(
+                &format!("/api/v1/listings/{id}/submit"),
+                Some(&owner.token),
+                None
+            )
+            .await
+            .status(),
+            200
+        );
+        let r = self
+            .post(
+                &format!("/api/v1/listings/{id}/publish"),
+                Some(&reviewer.token),
+                None,
+            )
+            .await;
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        id
+    }
+
+    /// The highest position of the global log: "nothing changed" means it did not move.
+    pub async fn log_head(&self) -> i64 {
+        let mut rc = self.state.db.read().await.unwrap();
+        techmarket::store::log::head(&mut rc.conn()).await.unwrap()
+    }
+}
+
+/// A valid listing body; tests change what they need.
+pub fn listing_body(title: &str) -> Value {
+    json!({
+        "title": title,
+        "summary": "以高镍三元材料为正极的锂离子电池制备工艺，能量密度提升20%。",
+        "confidential_detail": "SECRET-RECIPE: 烧结温度 780℃，保温 12 小时",
+        "field": "new_energy",
+        "keywords": ["锂电池", "正极材料"],
+        "ip_rights": [{"kind": "invention_patent", "number": "ZL202310000001.X", "status": "granted"}],
+        "trl": 4,
+        "inventors": [
+            {"name": "李雷", "share_percent": 60},
+            {"name": "韩梅梅", "share_percent": 40}
+        ],
+        "transfer_modes": ["assignment", "exclusive_license"],
+        "pricing_mode": "listed",
+        "asking_price_fen": 5_000_000_000_i64, // 5,000万元 in fen
+        "region": "500106"
+    })
+}
+
+pub async fn json_of(r: Response) -> (StatusCode, Value) {
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    let v = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, v)
+}

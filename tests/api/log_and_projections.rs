@@ -1,0 +1,304 @@
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use reqwest::StatusCode;
+use serde_json::json;
+use techmarket::domain::listing::{ListingAction, ListingContent, ListingInput};
+use techmarket::domain::{Actor, Command, Role};
+use techmarket::projections::listing_catalogue;
+use techmarket::projections::rebuild::rebuild;
+use techmarket::store::log::{self, LoggedEvent};
+use uuid::Uuid;
+
+use crate::both;
+use crate::helpers::{json_of, listing_body, TestApp, PASSWORD};
+
+fn content(app: &TestApp, title: &str) -> ListingContent {
+    let input: ListingInput = serde_json::from_value(listing_body(title)).unwrap();
+    ListingContent::parse(input, &app.state.refs).unwrap()
+}
+
+fn synthetic(i: usize) -> LoggedEvent {
+    LoggedEvent {
+        position: 0,
+        event_id: Uuid::now_v7(),
+        aggregate_type: "probe".into(),
+        aggregate_id: Uuid::now_v7(),
+        version: 1,
+        event_type: format!("probe_{i}"),
+        actor_id: Uuid::nil(),
+        actor_role: "platform_admin".into(),
+        recorded_at: Utc::now(),
+        payload: json!({}),
+    }
+}
+
+both!(
+    a_slow_transaction_is_never_passed_over,
+    |app: TestApp| async move {
+        let db = app.state.db.clone();
+        // Transaction A appends and stays open, like a slow commit.
+        let mut slow = db.begin().await.unwrap();
+        let pos_a = log::append(&mut slow.conn(), &synthetic(1)).await.unwrap();
+
+        // Transaction B tries to append meanwhile.
+        let db_b = db.clone();
+        let b = tokio::spawn(async move {
+            let mut tx = db_b.begin().await.unwrap();
+            let pos = log::append(&mut tx.conn(), &synthetic(2)).await.unwrap();
+            tx.commit().await.unwrap();
+            pos
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        // B cannot have committed a later position while A is open: a follower now sees nothing,
+        // and so cannot move its cursor past A's position.
+        let seen = log::after(&mut db.read().await.unwrap().conn(), 0, 100)
+            .await
+            .unwrap();
+        assert!(
+            seen.is_empty(),
+            "a follower saw {:?} while an earlier append was uncommitted",
+            seen.iter().map(|e| e.position).collect::<Vec<_>>()
+        );
+        assert!(
+            !b.is_finished(),
+            "the second append did not wait for the first"
+        );
+
+        slow.commit().await.unwrap();
+        let pos_b = b.await.unwrap();
+        assert!(pos_b > pos_a);
+        let seen: Vec<_> = log::after(&mut db.read().await.unwrap().conn(), 0, 100)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.position)
+            .collect();
+        assert_eq!(seen, [pos_a, pos_b]);
+    }
+);
+
+both!(
+    a_follower_sees_every_event_exactly_once_under_concurrent_commits,
+    |app: TestApp| async move {
+        let done = Arc::new(AtomicBool::new(false));
+        let db = app.state.db.clone();
+        let follower = {
+            let done = done.clone();
+            tokio::spawn(async move {
+                let mut last = 0i64;
+                let mut seen: Vec<(i64, Uuid)> = Vec::new();
+                loop {
+                    let finished = done.load(Ordering::SeqCst);
+                    let batch = log::after(&mut db.read().await.unwrap().conn(), last, 37)
+                        .await
+                        .unwrap();
+                    for e in &batch {
+                        assert!(e.position > last, "positions must increase");
+                        last = e.position;
+                        seen.push((e.position, e.event_id));
+                    }
+                    // Stop only after a read that began once every writer had finished came back empty.
+                    if finished && batch.is_empty() {
+                        return seen;
+                    }
+                    tokio::task::yield_now().await;
+                }
+            })
+        };
+
+        let writers = 16;
+        let per_writer = 12;
+        let mut tasks = Vec::new();
+        for w in 0..writers {
+            let state = app.state.clone();
+            let c = content(&app, &format!("并发写入{w}"));
+            tasks.push(tokio::spawn(async move {
+                let actor = Actor {
+                    user_id: Uuid::now_v7(),
+                    role: Role::Researcher,
+                    organization_id: None,
+                };
+                for _ in 0..per_writer / 2 {
+                    let id = Uuid::now_v7();
+                    let create = Command::new(actor, Utc::now(), ListingAction::Create(c.clone()));
+                    state
+                        .aggregates
+                        .listings
+                        .execute(id, None, create)
+                        .await
+                        .unwrap();
+                    let submit = Command::new(actor, Utc::now(), ListingAction::Submit);
+                    state
+                        .aggregates
+                        .listings
+                        .execute(id, Some(1), submit)
+                        .await
+                        .unwrap();
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        done.store(true, Ordering::SeqCst);
+        let seen = follower.await.unwrap();
+
+        let total = writers * per_writer;
+        let ids: HashSet<Uuid> = seen.iter().map(|(_, id)| *id).collect();
+        assert_eq!(
+            seen.len(),
+            total,
+            "the follower saw {} of {total} events",
+            seen.len()
+        );
+        assert_eq!(ids.len(), total, "an event was seen twice");
+        // Every event esrs stored has its place in the log, and the follower saw each of them.
+        let mut rc = app.state.db.read().await.unwrap();
+        let stored = rc
+            .conn()
+            .fetch_all("SELECT id FROM listing_events", &[])
+            .await
+            .unwrap();
+        let stored: HashSet<Uuid> = stored.iter().map(|r| r.uuid("id").unwrap()).collect();
+        assert_eq!(stored, ids);
+    }
+);
+
+async fn dump(app: &TestApp) -> String {
+    let mut rc = app.state.db.read().await.unwrap();
+    serde_json::to_string(&listing_catalogue::dump(&mut rc.conn()).await.unwrap()).unwrap()
+}
+
+/// A mix of everything a listing goes through, for the rebuild to reproduce.
+async fn varied_history(app: &TestApp) {
+    let owner = app.user(Role::Researcher, None).await;
+    let reviewer = app.user(Role::TechManager, None).await;
+    app.published(&owner, &listing_body("已发布")).await;
+    let returned = app.draft(&owner, &listing_body("被退回")).await;
+    app.post(
+        &format!("/api/v1/listings/{returned}/submit"),
+        Some(&owner.token),
+        None,
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/listings/{returned}/return"),
+        Some(&reviewer.token),
+        Some(&json!({"reasons": ["缺少专利证书"]})),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/listings/{returned}/revise"),
+        Some(&owner.token),
+        Some(&listing_body("被退回后修订")),
+    )
+    .await;
+    let withdrawn = app.published(&owner, &listing_body("已撤回")).await;
+    app.post(
+        &format!("/api/v1/listings/{withdrawn}/withdraw"),
+        Some(&owner.token),
+        None,
+    )
+    .await;
+    app.draft(&owner, &listing_body("仍是草稿")).await;
+}
+
+both!(
+    rebuilding_the_read_models_reproduces_them_exactly,
+    |app: TestApp| async move {
+        varied_history(&app).await;
+        let live = dump(&app).await;
+        assert!(live.contains("被退回后修订") && live.contains("withdrawn"));
+
+        let report = rebuild(&app.state.db, &app.state.projections)
+            .await
+            .unwrap();
+        assert_eq!(report.last_position, app.log_head().await);
+        assert_eq!(dump(&app).await, live, "a rebuild changed the read model");
+
+        // Losing the read model entirely is no loss either.
+        let mut tx = app.state.db.begin().await.unwrap();
+        tx.conn()
+            .execute("DELETE FROM listing_view", &[])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(dump(&app).await, "[]");
+        rebuild(&app.state.db, &app.state.projections)
+            .await
+            .unwrap();
+        assert_eq!(dump(&app).await, live);
+    }
+);
+
+both!(
+    the_rebuild_command_rebuilds_from_the_cli,
+    |app: TestApp| async move {
+        varied_history(&app).await;
+        let live = dump(&app).await;
+        let mut tx = app.state.db.begin().await.unwrap();
+        tx.conn()
+            .execute("DELETE FROM listing_view", &[])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        use secrecy::ExposeSecret;
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_techmarket"))
+            .args(["projections", "rebuild"])
+            .env(
+                "DATABASE_URL",
+                app.settings.database_url.as_ref().unwrap().expose_secret(),
+            )
+            .env("APP_DATA_DIR", &app.settings.data_dir)
+            .env(
+                "APP_JWT_SECRET",
+                app.settings.jwt_secret.as_ref().unwrap().expose_secret(),
+            )
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("rebuilt"), "{stdout}");
+        assert_eq!(dump(&app).await, live);
+    }
+);
+
+both!(a_restart_keeps_everything, |app: TestApp| async move {
+    let owner = app.user(Role::Researcher, None).await;
+    let id = app.published(&owner, &listing_body("重启后仍在")).await;
+    let before = dump(&app).await;
+    let head = app.log_head().await;
+
+    let app = app.restart().await;
+    assert_eq!(app.log_head().await, head);
+    assert_eq!(dump(&app).await, before);
+    let (s, v) = json_of(app.get(&format!("/api/v1/listings/{id}"), None).await).await;
+    assert_eq!(
+        (s, v["title"].as_str(), v["version"].as_i64()),
+        (StatusCode::OK, Some("重启后仍在"), Some(3))
+    );
+    // Accounts survive, and so does the old token (same signing key).
+    assert_eq!(
+        app.get("/api/v1/me", Some(&owner.token)).await.status(),
+        StatusCode::OK
+    );
+    let token = app.login(&owner.email, PASSWORD).await;
+    let r = app
+        .post(
+            &format!("/api/v1/listings/{id}/withdraw"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["etag"], "\"4\"");
+});
