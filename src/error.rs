@@ -27,8 +27,9 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
-    #[error("version {expected} does not match the current version {current}")]
-    PreconditionFailed { expected: i32, current: i32 },
+    /// `current` is unknown when another command appended between our load and our append.
+    #[error("version {expected} is no longer the current version")]
+    PreconditionFailed { expected: i32, current: Option<i32> },
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
@@ -179,7 +180,11 @@ impl ResponseError for AppError {
         };
         let mut resp = HttpResponse::build(status);
         resp.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
-        if let AppError::PreconditionFailed { current, .. } = self {
+        if let AppError::PreconditionFailed {
+            current: Some(current),
+            ..
+        } = self
+        {
             resp.insert_header((header::ETAG, format!("\"{current}\"")));
         }
         if let AppError::Unauthorized(_) = self {
@@ -226,7 +231,7 @@ mod tests {
         assert_eq!(
             body_of(AppError::PreconditionFailed {
                 expected: 1,
-                current: 2
+                current: Some(2)
             })
             .0,
             412

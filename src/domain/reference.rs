@@ -217,9 +217,9 @@ pub fn distinct<K: Clone + Ord>(
     Ok(set.into_iter().collect())
 }
 
+/// A tiny reference set for unit tests, shaped like the seeded one.
 #[cfg(test)]
 pub fn sample() -> ReferenceData {
-    //! A tiny reference set for unit tests, shaped like the seeded one.
     let named = |code: &str| Named {
         code: code.into(),
         name_zh: code.into(),

@@ -57,9 +57,38 @@ routes! {
     get "/api/v1/events" => events::feed;
 }
 
+/// The fallback: 405 with `Allow` when the path is served under other methods, else 404.
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    tracing::debug!(path = req.path(), "no such route");
-    Err(AppError::NotFound)
+    let allowed = allowed_methods(req.path());
+    if allowed.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let mut resp =
+        AppError::MethodNotAllowed(format!("{} takes {}", req.path(), allowed.join(", ")))
+            .error_response();
+    if let Ok(v) = header::HeaderValue::from_str(&allowed.join(", ")) {
+        resp.headers_mut().insert(header::ALLOW, v);
+    }
+    Ok(resp)
+}
+
+/// Methods under which [`ROUTES`] serves `path` (`{param}` segments match any one segment).
+fn allowed_methods(path: &str) -> Vec<String> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    let matches = |pattern: &str| {
+        let p: Vec<&str> = pattern.split('/').collect();
+        p.len() == segments.len()
+            && p.iter()
+                .zip(&segments)
+                .all(|(p, s)| p.starts_with('{') || p == s)
+    };
+    let mut methods: Vec<String> = ROUTES
+        .iter()
+        .filter(|(_, p)| matches(p))
+        .map(|(m, _)| m.to_ascii_uppercase())
+        .collect();
+    methods.dedup();
+    methods
 }
 
 /// actix answers some client errors itself (405 on a known path, a malformed path segment)
@@ -91,4 +120,21 @@ pub fn problem_for_bare_error<B: MessageBody + 'static>(
         .map_into_boxed_body()
         .map_into_right_body::<B>();
     Ok(ErrorHandlerResponse::Response(res))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allowed_methods_come_from_the_route_table() {
+        assert_eq!(allowed_methods("/api/v1/listings"), ["POST", "GET"]);
+        assert_eq!(
+            allowed_methods("/api/v1/listings/0190f0c4-0000-7000-8000-000000000000/submit"),
+            ["POST"]
+        );
+        assert_eq!(allowed_methods("/healthz"), ["GET"]);
+        assert!(allowed_methods("/api/v1/nothing").is_empty());
+        assert!(allowed_methods("/api/v1/listings/x/y/z").is_empty());
+    }
 }

@@ -154,7 +154,10 @@ where
     let current = *state.sequence_number();
     if let Some(expected) = expected {
         if expected != current {
-            return Err(AppError::PreconditionFailed { expected, current });
+            return Err(AppError::PreconditionFailed {
+                expected,
+                current: Some(current),
+            });
         }
     }
     let events = A::handle_command(state.inner(), command)?;
@@ -168,7 +171,7 @@ where
             StoreError::Conflict => match expected {
                 Some(expected) => AppError::PreconditionFailed {
                     expected,
-                    current: expected + 1,
+                    current: None,
                 },
                 None => AppError::from(StoreError::Conflict),
             },

@@ -1,0 +1,208 @@
+//! Command throughput: listings created per second, through the command path (aggregate →
+//! esrs event store → global log → inline projection, one transaction each) and over HTTP
+//! (the same plus JSON, auth and actix), on SQLite and on PostgreSQL.
+//!
+//! Run by hand: `cargo bench --bench command_throughput` (optionally `-- 5000` for the count).
+//! It prints its figures; nothing asserts on them.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use secrecy::SecretString;
+use serde_json::json;
+use techmarket::config::Settings;
+use techmarket::domain::listing::{ListingAction, ListingContent, ListingInput};
+use techmarket::domain::{Actor, Command, Role};
+use techmarket::startup::{AppState, Application};
+use tokio::sync::Semaphore;
+use uuid::Uuid;
+
+const CONCURRENCY: [usize; 2] = [1, 8];
+
+fn body(i: usize) -> serde_json::Value {
+    json!({
+        "title": format!("高镍三元锂电池正极材料制备技术 {i}"),
+        "summary": "以高镍三元材料为正极的锂离子电池制备工艺，能量密度提升20%。",
+        "confidential_detail": "烧结温度 780℃",
+        "field": "new_energy",
+        "keywords": ["锂电池", "正极材料"],
+        "trl": 4,
+        "inventors": [{"name": "李雷", "share_percent": 60}, {"name": "韩梅梅", "share_percent": 40}],
+        "transfer_modes": ["assignment"],
+        "pricing_mode": "listed",
+        "asking_price_fen": 5_000_000_000i64,
+        "region": "500106"
+    })
+}
+
+fn settings(url: String, dir: &std::path::Path) -> Settings {
+    Settings {
+        listen: "127.0.0.1:0".into(),
+        database_url: Some(SecretString::from(url)),
+        data_dir: dir.to_path_buf(),
+        jwt_secret: Some(SecretString::from(
+            "bench-secret-bench-secret-bench-secret-00".to_string(),
+        )),
+        ..Settings::default()
+    }
+}
+
+async fn command_path(state: Arc<AppState>, n: usize, concurrency: usize) -> f64 {
+    let input: ListingInput = serde_json::from_value(body(0)).unwrap();
+    let content = ListingContent::parse(input, &state.refs).unwrap();
+    let actor = Actor {
+        user_id: Uuid::now_v7(),
+        role: Role::Researcher,
+        organization_id: None,
+    };
+    let permits = Arc::new(Semaphore::new(concurrency));
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(n);
+    for _ in 0..n {
+        let permit = permits.clone().acquire_owned().await.unwrap();
+        let state = state.clone();
+        let content = content.clone();
+        tasks.push(tokio::spawn(async move {
+            let cmd = Command::new(actor, Utc::now(), ListingAction::Create(content));
+            state
+                .aggregates
+                .listings
+                .execute(Uuid::now_v7(), None, cmd)
+                .await
+                .map_err(|e| e.to_string())
+                .unwrap();
+            drop(permit);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
+async fn over_http(address: &str, token: &str, n: usize, concurrency: usize) -> f64 {
+    let client = reqwest::Client::new();
+    let permits = Arc::new(Semaphore::new(concurrency));
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(n);
+    for i in 0..n {
+        let permit = permits.clone().acquire_owned().await.unwrap();
+        let (client, url, token) = (
+            client.clone(),
+            format!("{address}/api/v1/listings"),
+            token.to_string(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let r = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body(i))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+            drop(permit);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
+async fn run_backend(name: &str, url: String, n: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let state = Arc::new(
+        AppState::open(settings(url.clone(), dir.path()))
+            .await
+            .unwrap(),
+    );
+    for c in CONCURRENCY {
+        let rate = command_path(state.clone(), n, c).await;
+        println!(
+            "{name:<9} command path  concurrency {c:>2}: {rate:>8.0} listings/s ({n} creates)"
+        );
+    }
+
+    let app = Application::build(settings(url, dir.path())).await.unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let creds = json!({"email": "bench@example.cn", "password": "correct horse battery", "display_name": "bench", "role": "researcher"});
+    client
+        .post(format!("{address}/api/v1/auth/register"))
+        .json(&creds)
+        .send()
+        .await
+        .unwrap();
+    let login = json!({"email": creds["email"], "password": creds["password"]});
+    let login: serde_json::Value = client
+        .post(format!("{address}/api/v1/auth/login"))
+        .json(&login)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"].as_str().unwrap().to_string();
+    for c in CONCURRENCY {
+        let rate = over_http(&address, &token, n, c).await;
+        println!("{name:<9} over HTTP     concurrency {c:>2}: {rate:>8.0} listings/s ({n} POST /listings)");
+    }
+
+    let mut rc = state.db.read().await.unwrap();
+    let head = techmarket::store::log::head(&mut rc.conn()).await.unwrap();
+    let started = Instant::now();
+    let report = techmarket::projections::rebuild::rebuild(&state.db, &state.projections)
+        .await
+        .unwrap();
+    println!(
+        "{name:<9} rebuild of {} events (log head {head}): {:.2?}",
+        report.events,
+        started.elapsed()
+    );
+    handle.stop(true).await;
+}
+
+#[tokio::main]
+async fn main() {
+    let n: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(2000);
+    println!(
+        "techmarket command throughput, {} cores",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    run_backend(
+        "sqlite",
+        format!("sqlite://{}/bench.sqlite?mode=rwc", dir.path().display()),
+        n,
+    )
+    .await;
+
+    let admin = std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    match tokio::time::timeout(Duration::from_secs(3), sqlx::PgPool::connect(&admin)).await {
+        Ok(Ok(pool)) => {
+            let name = format!("techmarket_bench_{}", Uuid::new_v4().simple());
+            sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                .execute(&pool)
+                .await
+                .unwrap();
+            let (prefix, _) = admin.rsplit_once('/').unwrap();
+            run_backend("postgres", format!("{prefix}/{name}"), n).await;
+            sqlx::query(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        _ => println!("postgres  skipped: nothing answers at {admin}"),
+    }
+}
