@@ -65,7 +65,12 @@ pub async fn postgres_available() -> bool {
     if let Some(a) = AVAILABLE.get() {
         return *a;
     }
-    let ok = sqlx::PgPool::connect(&admin_url()).await.map(drop).is_ok();
+    // One attempt: a pool would retry a refused connection until its acquire timeout.
+    let attempt = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        use sqlx::Connection;
+        sqlx::PgConnection::connect(&admin_url()).await
+    });
+    let ok = matches!(attempt.await, Ok(Ok(_)));
     if !ok && postgres_required() {
         panic!(
             "PostgreSQL at {} is unreachable, and CI requires the PostgreSQL suite",
@@ -264,6 +269,18 @@ impl TestApp {
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Option<&Value>) -> Response {
         self.request(Method::POST, path, token, body).await
+    }
+
+    /// `POST /api/v1/listings/{id}/{verb}` as `user`, with an optional JSON body.
+    pub async fn command(
+        &self,
+        id: Uuid,
+        verb: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> Response {
+        self.post(&format!("/api/v1/listings/{id}/{verb}"), Some(token), body)
+            .await
     }
 
     /// A user with `role`: researchers and enterprises sign up over HTTP like real users; other

@@ -31,15 +31,7 @@ both!(draft_to_published_to_withdrawn, |app: TestApp| async move {
     let (_, v) = json_of(r).await;
     assert_eq!(v["status"], "under_review");
 
-    let (s, v) = json_of(
-        app.post(
-            &format!("/api/v1/listings/{id}/publish"),
-            Some(&reviewer.token),
-            None,
-        )
-        .await,
-    )
-    .await;
+    let (s, v) = json_of(app.command(id, "publish", &reviewer.token, None).await).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["status"], "published");
     assert!(v["published_at"].is_string());
@@ -54,9 +46,10 @@ both!(draft_to_published_to_withdrawn, |app: TestApp| async move {
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
 
     let (s, v) = json_of(
-        app.post(
-            &format!("/api/v1/listings/{id}/withdraw"),
-            Some(&owner.token),
+        app.command(
+            id,
+            "withdraw",
+            &owner.token,
             Some(&json!({"reason": "已另行转让"})),
         )
         .await,
@@ -112,32 +105,19 @@ both!(
         let owner = app.user(Role::Researcher, None).await;
         let reviewer = app.user(Role::TechManager, None).await;
         let id = app.draft(&owner, &listing_body("一种快速检测方法")).await;
-        app.post(
-            &format!("/api/v1/listings/{id}/submit"),
-            Some(&owner.token),
-            None,
-        )
-        .await;
+        app.command(id, "submit", &owner.token, None).await;
 
         // A return needs reasons.
         let (s, v) = json_of(
-            app.post(
-                &format!("/api/v1/listings/{id}/return"),
-                Some(&reviewer.token),
-                Some(&json!({"reasons": []})),
-            )
-            .await,
+            app.command(id, "return", &reviewer.token, Some(&json!({"reasons": []})))
+                .await,
         )
         .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
         let reasons = json!({"reasons": ["专利号与权利人不符", "摘要过短"]});
         let (s, v) = json_of(
-            app.post(
-                &format!("/api/v1/listings/{id}/return"),
-                Some(&reviewer.token),
-                Some(&reasons),
-            )
-            .await,
+            app.command(id, "return", &reviewer.token, Some(&reasons))
+                .await,
         )
         .await;
         assert_eq!(s, StatusCode::OK, "{v}");
@@ -146,50 +126,22 @@ both!(
 
         // Resubmitting unchanged is refused; revising moves it back to draft.
         assert_eq!(
-            app.post(
-                &format!("/api/v1/listings/{id}/submit"),
-                Some(&owner.token),
-                None
-            )
-            .await
-            .status(),
+            app.command(id, "submit", &owner.token, None).await.status(),
             StatusCode::CONFLICT
         );
         let mut body = listing_body("一种快速检测方法（修订）");
         body["trl"] = json!(5);
-        let (s, v) = json_of(
-            app.post(
-                &format!("/api/v1/listings/{id}/revise"),
-                Some(&owner.token),
-                Some(&body),
-            )
-            .await,
-        )
-        .await;
+        let (s, v) = json_of(app.command(id, "revise", &owner.token, Some(&body)).await).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         assert_eq!(
             (v["status"].as_str(), v["trl"].as_i64(), v["title"].as_str()),
             (Some("draft"), Some(5), Some("一种快速检测方法（修订）"))
         );
         assert_eq!(
-            app.post(
-                &format!("/api/v1/listings/{id}/submit"),
-                Some(&owner.token),
-                None
-            )
-            .await
-            .status(),
+            app.command(id, "submit", &owner.token, None).await.status(),
             StatusCode::OK
         );
-        let (s, v) = json_of(
-            app.post(
-                &format!("/api/v1/listings/{id}/publish"),
-                Some(&reviewer.token),
-                None,
-            )
-            .await,
-        )
-        .await;
+        let (s, v) = json_of(app.command(id, "publish", &reviewer.token, None).await).await;
         assert_eq!(
             (s, v["status"].as_str()),
             (StatusCode::OK, Some("published"))
@@ -214,12 +166,7 @@ both!(
         body["pricing_mode"] = json!("negotiated");
         body["asking_price_fen"] = Value::Null;
         let id = app.draft(&owner, &body).await;
-        app.post(
-            &format!("/api/v1/listings/{id}/submit"),
-            Some(&owner.token),
-            None,
-        )
-        .await;
+        app.command(id, "submit", &owner.token, None).await;
 
         let publish = format!("/api/v1/listings/{id}/publish");
         assert_eq!(
@@ -242,15 +189,7 @@ both!(
         );
 
         // Price public notice, default 15 days.
-        let (s, v) = json_of(
-            app.post(
-                &format!("/api/v1/listings/{id}/price-notice"),
-                Some(&tto.token),
-                None,
-            )
-            .await,
-        )
-        .await;
+        let (s, v) = json_of(app.command(id, "price-notice", &tto.token, None).await).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         let starts =
             chrono::DateTime::parse_from_rfc3339(v["price_notice"]["starts_at"].as_str().unwrap())
@@ -261,13 +200,9 @@ both!(
         assert_eq!((ends - starts).num_days(), 15);
         // A second notice while the first runs is refused.
         assert_eq!(
-            app.post(
-                &format!("/api/v1/listings/{id}/price-notice"),
-                Some(&tto.token),
-                None
-            )
-            .await
-            .status(),
+            app.command(id, "price-notice", &tto.token, None)
+                .await
+                .status(),
             StatusCode::CONFLICT
         );
 
@@ -291,15 +226,7 @@ both!(
         let draft = app.draft(&owner, &listing_body("草稿成果")).await;
         let head = app.log_head().await;
 
-        for role in [
-            Role::Enterprise,
-            Role::TechManager,
-            Role::InstitutionAdmin,
-            Role::Provider,
-            Role::Registrar,
-            Role::Statistician,
-            Role::PlatformAdmin,
-        ] {
+        for role in Role::ALL.into_iter().filter(|r| *r != Role::Researcher) {
             let u = app.user(role, None).await;
             // Only researchers list achievements.
             let r = app
@@ -343,41 +270,24 @@ both!(
         // Another researcher: not the owner.
         let stranger = app.user(Role::Researcher, None).await;
         assert_eq!(
-            app.post(
-                &format!("/api/v1/listings/{published}/withdraw"),
-                Some(&stranger.token),
-                None
-            )
-            .await
-            .status(),
+            app.command(published, "withdraw", &stranger.token, None)
+                .await
+                .status(),
             StatusCode::FORBIDDEN
         );
         assert_eq!(
-            app.post(
-                &format!("/api/v1/listings/{draft}/revise"),
-                Some(&stranger.token),
-                Some(&listing_body("x"))
-            )
-            .await
-            .status(),
+            app.command(draft, "revise", &stranger.token, Some(&listing_body("x")))
+                .await
+                .status(),
             StatusCode::NOT_FOUND
         );
         // The owner may not publish their own listing.
-        app.post(
-            &format!("/api/v1/listings/{draft}/submit"),
-            Some(&owner.token),
-            None,
-        )
-        .await;
+        app.command(draft, "submit", &owner.token, None).await;
         let head_after_submit = app.log_head().await;
         assert_eq!(
-            app.post(
-                &format!("/api/v1/listings/{draft}/publish"),
-                Some(&owner.token),
-                None
-            )
-            .await
-            .status(),
+            app.command(draft, "publish", &owner.token, None)
+                .await
+                .status(),
             StatusCode::FORBIDDEN
         );
         // No token at all.

@@ -4,13 +4,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use esrs::store::postgres::PgStoreBuilder;
 use reqwest::StatusCode;
 use serde_json::json;
-use techmarket::domain::listing::{ListingAction, ListingContent, ListingInput};
+use techmarket::domain::listing::{Listing, ListingAction, ListingContent, ListingInput};
 use techmarket::domain::{Actor, Command, Role};
 use techmarket::projections::listing_catalogue;
 use techmarket::projections::rebuild::rebuild;
+use techmarket::projections::Inline;
+use techmarket::store::aggregates::EventStoreOf;
 use techmarket::store::log::{self, LoggedEvent};
+use techmarket::store::sqlite::{SqliteEventStore, SqliteStoreError};
+use techmarket::store::Db;
 use uuid::Uuid;
 
 use crate::both;
@@ -179,31 +184,23 @@ async fn varied_history(app: &TestApp) {
     let reviewer = app.user(Role::TechManager, None).await;
     app.published(&owner, &listing_body("已发布")).await;
     let returned = app.draft(&owner, &listing_body("被退回")).await;
-    app.post(
-        &format!("/api/v1/listings/{returned}/submit"),
-        Some(&owner.token),
-        None,
-    )
-    .await;
-    app.post(
-        &format!("/api/v1/listings/{returned}/return"),
-        Some(&reviewer.token),
+    app.command(returned, "submit", &owner.token, None).await;
+    app.command(
+        returned,
+        "return",
+        &reviewer.token,
         Some(&json!({"reasons": ["缺少专利证书"]})),
     )
     .await;
-    app.post(
-        &format!("/api/v1/listings/{returned}/revise"),
-        Some(&owner.token),
+    app.command(
+        returned,
+        "revise",
+        &owner.token,
         Some(&listing_body("被退回后修订")),
     )
     .await;
     let withdrawn = app.published(&owner, &listing_body("已撤回")).await;
-    app.post(
-        &format!("/api/v1/listings/{withdrawn}/withdraw"),
-        Some(&owner.token),
-        None,
-    )
-    .await;
+    app.command(withdrawn, "withdraw", &owner.token, None).await;
     app.draft(&owner, &listing_body("仍是草稿")).await;
 }
 
@@ -302,3 +299,124 @@ both!(a_restart_keeps_everything, |app: TestApp| async move {
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["etag"], "\"4\"");
 });
+
+/// A transactional handler that always fails, to show a failed append leaves nothing behind.
+struct Failing;
+
+#[async_trait::async_trait]
+impl
+    esrs::handler::TransactionalEventHandler<
+        Listing,
+        esrs::store::postgres::PgStoreError,
+        sqlx::PgConnection,
+    > for Failing
+{
+    async fn handle(
+        &self,
+        _: &esrs::store::StoreEvent<<Listing as esrs::Aggregate>::Event>,
+        _: &mut sqlx::PgConnection,
+    ) -> Result<(), esrs::store::postgres::PgStoreError> {
+        Err(esrs::store::postgres::PgStoreError::Custom(
+            "projection failed".into(),
+        ))
+    }
+}
+
+#[async_trait::async_trait]
+impl esrs::handler::TransactionalEventHandler<Listing, SqliteStoreError, sqlx::SqliteConnection>
+    for Failing
+{
+    async fn handle(
+        &self,
+        _: &esrs::store::StoreEvent<<Listing as esrs::Aggregate>::Event>,
+        _: &mut sqlx::SqliteConnection,
+    ) -> Result<(), SqliteStoreError> {
+        Err(SqliteStoreError::Handler(
+            techmarket::store::StoreError::Other("projection failed".into()),
+        ))
+    }
+}
+
+async fn count(app: &TestApp, table: &str) -> i64 {
+    let mut rc = app.state.db.read().await.unwrap();
+    rc.conn()
+        .fetch_one(&format!("SELECT COUNT(*) AS n FROM {table}"), &[])
+        .await
+        .unwrap()
+        .i64("n")
+        .unwrap()
+}
+
+both!(
+    a_failed_append_leaves_nothing_half_written,
+    |app: TestApp| async move {
+        let owner = app.user(Role::Researcher, None).await;
+        app.draft(&owner, &listing_body("已有")).await;
+        let before = (
+            count(&app, "listing_events").await,
+            count(&app, "event_log").await,
+            count(&app, "listing_view").await,
+        );
+
+        // The real inline handler runs first (log + read model), then one that fails.
+        let inline = || Inline::new(app.state.projections.clone());
+        let store: EventStoreOf<Listing> = match &app.state.db {
+            Db::Pg(pool) => EventStoreOf::Pg(
+                PgStoreBuilder::<Listing>::new(pool.clone())
+                    .without_running_migrations()
+                    .add_transactional_event_handler(inline())
+                    .add_transactional_event_handler(Failing)
+                    .try_build()
+                    .await
+                    .unwrap(),
+            ),
+            Db::Sqlite { read, write } => EventStoreOf::Sqlite(SqliteEventStore::new(
+                read.clone(),
+                write.clone(),
+                vec![Box::new(inline()), Box::new(Failing)],
+            )),
+        };
+        let actor = Actor {
+            user_id: owner.id,
+            role: Role::Researcher,
+            organization_id: None,
+        };
+        let id = Uuid::now_v7();
+        let result = store
+            .execute(
+                id,
+                None,
+                Command::new(
+                    actor,
+                    Utc::now(),
+                    ListingAction::Create(content(&app, "不应留下")),
+                ),
+            )
+            .await;
+        assert!(result.is_err(), "the append should have failed");
+
+        let after = (
+            count(&app, "listing_events").await,
+            count(&app, "event_log").await,
+            count(&app, "listing_view").await,
+        );
+        assert_eq!(after, before, "events, log and read model all rolled back");
+        assert!(store.load(id).await.unwrap().is_none());
+        // And the stream is still usable: the normal store creates it.
+        let cmd = Command::new(
+            actor,
+            Utc::now(),
+            ListingAction::Create(content(&app, "正常创建")),
+        );
+        assert_eq!(
+            app.state
+                .aggregates
+                .listings
+                .execute(id, None, cmd)
+                .await
+                .unwrap()
+                .version,
+            1
+        );
+    }
+);
