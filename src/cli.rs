@@ -7,7 +7,11 @@ use uuid::Uuid;
 use crate::config::Settings;
 use crate::domain::user::{NewUser, RegistrationInput};
 use crate::domain::Role;
-use crate::startup::{AppState, Application};
+use crate::projections::rebuild;
+use crate::projections::search::{index_dir, indexer, SearchError, SearchIndex};
+use crate::projections::Projections;
+use crate::startup::Application;
+use crate::store::{reference, Db};
 
 #[derive(Parser)]
 #[command(
@@ -59,6 +63,15 @@ pub enum ProjectionsCmd {
     Rebuild,
 }
 
+/// The store alone, migrated: what operator commands need. They do not open the search index,
+/// which a running server owns.
+async fn open_store(settings: &Settings) -> anyhow::Result<Db> {
+    let db = Db::connect(&settings.database_url()).await?;
+    db.migrate().await?;
+    reference::seed(&db).await?;
+    Ok(db)
+}
+
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Cmd::Serve) {
         Cmd::Serve => {
@@ -83,7 +96,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     Role::ALL.map(|r| r.as_str())
                 )
             })?;
-            let state = AppState::open(settings).await?;
+            let db = open_store(&settings).await?;
             let input = RegistrationInput {
                 display_name: display_name.unwrap_or_else(|| email.clone()),
                 email,
@@ -92,7 +105,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 organization_id: organization,
             };
             let new = NewUser::parse(input, false).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let user = crate::routes::auth::create_user(&state, new)
+            let user = crate::routes::auth::create_user(&db, new)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("created {} {} ({})", user.role, user.email, user.id);
@@ -100,17 +113,35 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Cmd::Projections {
             command: ProjectionsCmd::Rebuild,
         } => {
-            let state = AppState::open(settings).await?;
+            let db = open_store(&settings).await?;
+            let projections = Projections::standard();
             let started = std::time::Instant::now();
-            let report =
-                crate::projections::rebuild::rebuild(&state.db, &state.projections).await?;
+            let report = rebuild::rebuild(&db, &projections).await?;
             println!(
                 "rebuilt {} read models from {} events (log position {}) in {:.2?}",
-                state.projections.iter().count(),
+                projections.iter().count(),
                 report.events,
                 report.last_position,
                 started.elapsed()
             );
+            let generation = indexer::request_rebuild(&db).await?;
+            let dir = index_dir(&settings.data_dir, &settings.database_url());
+            match SearchIndex::open(&dir) {
+                Ok(index) => {
+                    let started = std::time::Instant::now();
+                    let index = std::sync::Arc::new(index);
+                    let checkpoint = indexer::catch_up(&db, &index).await?;
+                    println!(
+                        "rebuilt the search index to log position {} in {:.2?}",
+                        checkpoint.position,
+                        started.elapsed()
+                    );
+                }
+                Err(SearchError::Locked) => println!(
+                    "the search index is held by a running server; it rebuilds it now (generation {generation})"
+                ),
+                Err(e) => return Err(e.into()),
+            }
         }
     }
     Ok(())

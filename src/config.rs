@@ -23,6 +23,8 @@ pub struct Settings {
     pub price_notice_days: u32,
     /// `json` for machines, `pretty` for people.
     pub log_format: String,
+    /// How often the expiry task looks for demands past their valid-until day.
+    pub expiry_sweep_ms: u64,
 }
 
 impl Default for Settings {
@@ -36,6 +38,7 @@ impl Default for Settings {
             body_limit_bytes: 256 * 1024,
             price_notice_days: 15,
             log_format: "pretty".into(),
+            expiry_sweep_ms: 60_000,
         }
     }
 }
@@ -51,6 +54,7 @@ impl Settings {
             .set_default("body_limit_bytes", d.body_limit_bytes as i64)?
             .set_default("price_notice_days", d.price_notice_days as i64)?
             .set_default("log_format", d.log_format)?
+            .set_default("expiry_sweep_ms", d.expiry_sweep_ms as i64)?
             .add_source(config::File::with_name(&file).required(false))
             .add_source(config::Environment::with_prefix("APP").try_parsing(true))
             .build()?;

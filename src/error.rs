@@ -51,6 +51,12 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<crate::projections::search::SearchError> for AppError {
+    fn from(e: crate::projections::search::SearchError) -> Self {
+        AppError::Internal(anyhow::Error::new(e))
+    }
+}
+
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         AppError::from(StoreError::from(e))

@@ -3,15 +3,19 @@
 //! - `domain/`: aggregates and validated values, pure (command → events, event → state).
 //! - `store/`: the two event stores (esrs `PgStore`, our SQLite one), the global ordered log,
 //!   account tables, reference data.
-//! - `projections/`: read models built from the log, and their rebuild.
+//! - `projections/`: read models built from the log (SQL tables and the search index), and
+//!   their rebuild.
+//! - `policies/`: what happens by rule rather than by request (demands expiring).
 //! - `routes/`: the HTTP API, one module per route group; `http/` and `auth/` are its plumbing.
 
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod policies;
 pub mod projections;
 pub mod routes;
 pub mod startup;

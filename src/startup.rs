@@ -1,6 +1,9 @@
 //! Wiring: open the store, migrate, seed, build the event stores and serve HTTP.
 
 use std::net::TcpListener;
+use std::sync::Arc;
+
+use tokio::sync::{watch, Notify};
 
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, ErrorHandlers, Next};
@@ -8,8 +11,11 @@ use actix_web::{web, App, HttpMessage, HttpServer};
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::auth::jwt::{load_or_create_secret, Tokens};
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::domain::reference::ReferenceData;
+use crate::policies::expiry;
+use crate::projections::search::{index_dir, indexer, SearchIndex};
 use crate::projections::Projections;
 use crate::routes;
 use crate::store::aggregates::Aggregates;
@@ -20,9 +26,16 @@ pub struct AppState {
     pub db: Db,
     pub aggregates: Aggregates,
     pub projections: Projections,
+    pub search: Arc<SearchIndex>,
+    pub search_dir: std::path::PathBuf,
+    /// Signalled after every successful command (wakes the search indexer).
+    pub appended: Arc<Notify>,
+    pub clock: Clock,
     pub refs: ReferenceData,
     pub tokens: Tokens,
     pub settings: Settings,
+    /// Turned true when the server stops, so background tasks end with it.
+    pub shutdown: watch::Sender<bool>,
 }
 
 impl AppState {
@@ -33,17 +46,38 @@ impl AppState {
         reference::seed(&db).await?;
         let refs = reference::load(&db).await?;
         let projections = Projections::standard();
-        let aggregates = Aggregates::build(&db, &projections).await?;
+        let appended = Arc::new(Notify::new());
+        let aggregates = Aggregates::build(&db, &projections, appended.clone()).await?;
         let secret = load_or_create_secret(settings.jwt_secret.as_ref(), &settings.data_dir)?;
         let tokens = Tokens::new(&secret, settings.token_ttl_seconds);
+        let search_dir = index_dir(&settings.data_dir, &settings.database_url());
+        let search = Arc::new(SearchIndex::open(&search_dir)?);
+        let (shutdown, _) = watch::channel(false);
         Ok(AppState {
             db,
             aggregates,
             projections,
+            search,
+            search_dir,
+            appended,
+            clock: Clock::default(),
             refs,
             tokens,
             settings,
+            shutdown,
         })
+    }
+
+    /// Starts the background work: the search indexer and the demand expiry task. Both stop
+    /// when `shutdown` turns true.
+    pub fn spawn_background(state: &web::Data<AppState>) {
+        tokio::spawn(indexer::run(
+            state.db.clone(),
+            state.search.clone(),
+            state.appended.clone(),
+            state.shutdown.subscribe(),
+        ));
+        tokio::spawn(expiry::run(state.clone(), state.shutdown.subscribe()));
     }
 }
 
@@ -58,6 +92,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.listen)?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState::open(settings).await?);
+        AppState::spawn_background(&state);
         tracing::info!(backend = state.db.backend(), %port, "techmarket listening");
         let server = serve(listener, state.clone())?;
         Ok(Application {
@@ -77,7 +112,9 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        self.state.shutdown.send_replace(true);
+        result
     }
 }
 

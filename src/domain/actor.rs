@@ -65,6 +65,20 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The platform itself, for what happens by rule rather than by a person (a demand expiring).
+    /// The nil id marks it in the history.
+    pub fn system() -> Actor {
+        Actor {
+            user_id: Uuid::nil(),
+            role: Role::PlatformAdmin,
+            organization_id: None,
+        }
+    }
+
+    pub fn is_system(&self) -> bool {
+        self.user_id.is_nil()
+    }
+
     pub fn belongs_to(&self, organization_id: Option<Uuid>) -> bool {
         organization_id.is_some() && self.organization_id == organization_id
     }

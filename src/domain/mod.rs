@@ -3,6 +3,8 @@
 //! through the command envelope and validated newtypes, never from a global.
 
 pub mod actor;
+pub mod calendar;
+pub mod demand;
 pub mod envelope;
 pub mod error;
 pub mod listing;

@@ -49,7 +49,7 @@ impl Projection for ListingCatalogue {
                 event.aggregate_id
             )));
         };
-        let province = event_region_province(&data);
+        let province = super::search::province_of(data.content.region.as_str());
         conn.execute(
             "INSERT INTO listing_view (id, version, status, owner_id, owner_organization_id, institution_id, field, trl, \
              region, region_province, job_related, title, updated_at, doc) \
@@ -81,14 +81,6 @@ impl Projection for ListingCatalogue {
     }
 }
 
-/// GB/T 2260 codes carry their province in the first two digits (`500106` → `500000`), so the
-/// province filter needs no lookup; a foreign ISO code has none.
-fn event_region_province(data: &ListingData) -> Option<String> {
-    let code = data.content.region.as_str();
-    (code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()))
-        .then(|| format!("{}0000", &code[..2]))
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct ListingRow {
     pub id: Uuid,
@@ -113,6 +105,23 @@ pub async fn get(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<ListingRow>, St
     .as_ref()
     .map(row_from)
     .transpose()
+}
+
+/// Rows by id, in no particular order (the caller orders them, e.g. by search rank).
+pub async fn get_many(conn: &mut Conn<'_>, ids: &[Uuid]) -> Result<Vec<ListingRow>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(100) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id, version, doc FROM listing_view WHERE id IN ({})",
+            placeholders.join(", ")
+        );
+        let args: Vec<Arg> = chunk.iter().map(|id| Arg::Uuid(*id)).collect();
+        for r in conn.fetch_all(&sql, &args).await? {
+            out.push(row_from(&r)?);
+        }
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Default, Clone)]

@@ -6,8 +6,10 @@
 //! transaction appending a command's events, writes each to the global log and then to every
 //! projection. A read model is therefore never behind or ahead of the events it shows.
 
+pub mod demand_board;
 pub mod listing_catalogue;
 pub mod rebuild;
+pub mod search;
 
 use std::sync::Arc;
 
@@ -38,9 +40,10 @@ pub struct Projections(Arc<Vec<Box<dyn Projection>>>);
 
 impl Projections {
     pub fn standard() -> Self {
-        Self(Arc::new(vec![Box::new(
-            listing_catalogue::ListingCatalogue,
-        )]))
+        Self(Arc::new(vec![
+            Box::new(listing_catalogue::ListingCatalogue),
+            Box::new(demand_board::DemandBoard),
+        ]))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &dyn Projection> {

@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::http::Body;
 use crate::startup::AppState;
 use crate::store::accounts::{self, NewUserRow, User};
+use crate::store::Db;
 
 /// The public shape of a user: never the password hash.
 #[derive(Serialize)]
@@ -37,8 +38,8 @@ impl From<User> for UserView {
 }
 
 /// Shared by self-service registration and `techmarket user add`.
-pub async fn create_user(state: &AppState, new: NewUser) -> Result<User, AppError> {
-    let mut rc = state.db.read().await?;
+pub async fn create_user(db: &Db, new: NewUser) -> Result<User, AppError> {
+    let mut rc = db.read().await?;
     if let Some(org) = new.organization_id {
         if accounts::organization(&mut rc.conn(), org).await?.is_none() {
             return Err(AppError::invalid("organization_id", "no such organization"));
@@ -46,7 +47,7 @@ pub async fn create_user(state: &AppState, new: NewUser) -> Result<User, AppErro
     }
     drop(rc);
     let hash = password::hash(new.password.expose().to_string()).await?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     let row = NewUserRow {
         email: new.email.as_str(),
         password_hash: &hash,
@@ -68,7 +69,7 @@ pub(super) async fn register(
     body: Body<RegistrationInput>,
 ) -> Result<HttpResponse, AppError> {
     let new = NewUser::parse(body.value, true)?;
-    let user = create_user(&state, new).await?;
+    let user = create_user(&state.db, new).await?;
     tracing::info!(user_id = %user.id, role = %user.role, "user registered");
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/users/{}", user.id)))

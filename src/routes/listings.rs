@@ -23,7 +23,9 @@ use crate::http::{
     decode_cursor, etag, page_limit, Body, IdempotencyKey, IfMatch, OptionalBody, Page, Query,
 };
 use crate::projections::listing_catalogue::{self, Filter, ListingRow};
+use crate::projections::search::{DocType, Filters};
 use crate::routes::events::public_payload;
+use crate::routes::search::{search_page, SearchPage};
 use crate::startup::AppState;
 use crate::store::accounts;
 use crate::store::aggregates::Loaded;
@@ -32,7 +34,7 @@ use crate::store::log;
 /// A listing as the API shows it. `confidential_detail` is present only for callers entitled
 /// to it; for everyone else the key is absent, not null.
 #[derive(Serialize)]
-struct ListingView<'a> {
+pub(super) struct ListingView<'a> {
     id: Uuid,
     version: i32,
     status: ListingStatus,
@@ -60,6 +62,9 @@ struct ListingView<'a> {
     created_at: chrono::DateTime<Utc>,
     updated_at: chrono::DateTime<Utc>,
     published_at: Option<chrono::DateTime<Utc>>,
+    /// Relevance, on full-text search results only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<f32>,
 }
 
 #[derive(Serialize)]
@@ -70,7 +75,7 @@ struct InventorView<'a> {
     share_percent: f64,
 }
 
-fn view<'a>(
+pub(super) fn view<'a>(
     id: Uuid,
     version: i32,
     l: &'a ListingData,
@@ -112,6 +117,7 @@ fn view<'a>(
         created_at: l.created_at,
         updated_at: l.updated_at,
         published_at: l.published_at,
+        score: None,
     }
 }
 
@@ -150,7 +156,7 @@ pub(super) async fn run(
     if_match: IfMatch,
     action: ListingAction,
 ) -> Result<HttpResponse, AppError> {
-    let command = Command::new(actor, Utc::now(), action);
+    let command = Command::new(actor, state.clock.now(), action);
     let loaded = state
         .aggregates
         .listings
@@ -186,7 +192,7 @@ pub(super) async fn create(
     let actor = auth.0;
     let content = content(&state, body.value).await?;
     let Some(key) = key.0 else {
-        let command = Command::new(actor, Utc::now(), ListingAction::Create(content));
+        let command = Command::new(actor, state.clock.now(), ListingAction::Create(content));
         let loaded = state
             .aggregates
             .listings
@@ -200,9 +206,14 @@ pub(super) async fn create(
     let hash = format!("{:x}", Sha256::digest(&body.raw));
     let claim = {
         let mut tx = state.db.begin().await?;
-        let claim =
-            accounts::claim_idempotency_key(&mut tx.conn(), actor.user_id, &key, &hash, Utc::now())
-                .await?;
+        let claim = accounts::claim_idempotency_key(
+            &mut tx.conn(),
+            actor.user_id,
+            &key,
+            &hash,
+            state.clock.now(),
+        )
+        .await?;
         tx.commit().await?;
         claim
     };
@@ -215,7 +226,7 @@ pub(super) async fn create(
     if let Some((status, stored)) = claim.response {
         return replay(status, claim.resource_id, &stored);
     }
-    let command = Command::new(actor, Utc::now(), ListingAction::Create(content));
+    let command = Command::new(actor, state.clock.now(), ListingAction::Create(content));
     let loaded = match state
         .aggregates
         .listings
@@ -265,6 +276,7 @@ fn replay(status: u16, id: Uuid, body: &str) -> Result<HttpResponse, AppError> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ListQuery {
+    q: Option<String>,
     field: Option<String>,
     trl_min: Option<i64>,
     region: Option<String>,
@@ -288,7 +300,6 @@ pub(super) async fn list(
 ) -> Result<HttpResponse, AppError> {
     let q = q.0;
     let limit = page_limit(q.limit)?;
-    let before = decode_cursor(q.cursor.as_deref())?;
     if let Some(f) = &q.field {
         TechnologyField::parse("field", f, &state.refs)
             .map_err(|e| bad_filter("field", e.message))?;
@@ -317,6 +328,40 @@ pub(super) async fn list(
             ));
         }
     }
+    if let Some(text) = &q.q {
+        // Full-text: the index holds only public listings, ranked by relevance.
+        let filters = Filters {
+            field: q.field,
+            region: q.region,
+            status: q.state,
+            kind: None,
+            trl_min: q.trl_min,
+        };
+        let SearchPage { hits, next_cursor } = search_page(
+            &state,
+            DocType::Listing,
+            text,
+            &filters,
+            q.cursor.as_deref(),
+            limit,
+        )
+        .await?;
+        let ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
+        let rows = listing_catalogue::get_many(&mut state.db.read().await?.conn(), &ids).await?;
+        let mut items = Vec::with_capacity(hits.len());
+        for h in &hits {
+            if let Some(r) = rows
+                .iter()
+                .find(|r| r.id == h.id && r.data.is_visible_to(None))
+            {
+                let mut v = view(r.id, r.version, &r.data, false);
+                v.score = Some(h.score);
+                items.push(v);
+            }
+        }
+        return Ok(HttpResponse::Ok().json(Page { items, next_cursor }));
+    }
+    let before = decode_cursor(q.cursor.as_deref())?;
     let filter = Filter {
         field: q.field,
         trl_min: q.trl_min,

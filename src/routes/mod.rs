@@ -1,10 +1,12 @@
 //! The HTTP API, one module per route group. Base path `/api/v1` except the service routes.
 
 pub mod auth;
+pub mod demands;
 pub mod events;
 pub mod health;
 pub mod listings;
 pub mod organizations;
+pub mod search;
 pub mod spec;
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -53,6 +55,17 @@ routes! {
     post "/api/v1/listings/{id}/return" => listings::return_listing;
     post "/api/v1/listings/{id}/withdraw" => listings::withdraw;
     post "/api/v1/listings/{id}/price-notice" => listings::price_notice;
+    get "/api/v1/listings/{id}/matches" => search::listing_matches;
+
+    post "/api/v1/demands" => demands::create;
+    get "/api/v1/demands" => demands::list;
+    get "/api/v1/demands/{id}" => demands::get;
+    post "/api/v1/demands/{id}/revise" => demands::revise;
+    post "/api/v1/demands/{id}/publish" => demands::publish;
+    post "/api/v1/demands/{id}/close" => demands::close;
+    post "/api/v1/demands/{id}/applications" => demands::apply;
+    post "/api/v1/demands/{id}/applications/{application_id}/select" => demands::select;
+    get "/api/v1/demands/{id}/matches" => search::demand_matches;
 
     get "/api/v1/events" => events::feed;
 }

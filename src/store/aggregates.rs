@@ -1,15 +1,19 @@
 //! Running commands: load a stream, check the caller's expected version, let the aggregate
 //! decide, append. Works the same over both event stores.
 
+use std::sync::Arc;
+
 use esrs::manager::AggregateManager;
 use esrs::store::postgres::{PgStore, PgStoreError};
 use esrs::store::EventStore;
 use esrs::{Aggregate, AggregateState};
 use serde::de::DeserializeOwned;
+use tokio::sync::Notify;
 use uuid::Uuid;
 
 use super::sqlite::{SqliteEventStore, SqliteStoreError};
 use super::{is_unique_violation, Db, StoreError};
+use crate::domain::demand::Demand;
 use crate::domain::listing::Listing;
 use crate::domain::{DomainError, LoggableEvent};
 use crate::error::AppError;
@@ -49,9 +53,16 @@ impl From<SqliteStoreError> for StoreError {
 }
 
 /// The event store of one aggregate type, on whichever backend is configured.
-pub enum EventStoreOf<A: Aggregate> {
+pub enum Backend<A: Aggregate> {
     Pg(PgStore<A>),
     Sqlite(SqliteEventStore<A>),
+}
+
+/// An aggregate type's event store, which signals `appended` after every successful command so
+/// that catch-up followers (the search indexer) wake at once instead of at their next poll.
+pub struct EventStoreOf<A: Aggregate> {
+    backend: Backend<A>,
+    appended: Arc<Notify>,
 }
 
 type Outcome<S> = Result<Loaded<S>, AppError>;
@@ -63,23 +74,32 @@ where
     A::Command: Send,
     A::Event: LoggableEvent + DeserializeOwned,
 {
-    pub async fn build(db: &Db, projections: &Projections) -> Result<Self, StoreError> {
-        Ok(match db {
+    pub async fn build(
+        db: &Db,
+        projections: &Projections,
+        appended: Arc<Notify>,
+    ) -> Result<Self, StoreError> {
+        let backend = match db {
             Db::Pg(pool) => {
-                EventStoreOf::Pg(super::postgres::event_store::<A>(pool, projections).await?)
+                Backend::Pg(super::postgres::event_store::<A>(pool, projections).await?)
             }
-            Db::Sqlite { read, write } => EventStoreOf::Sqlite(SqliteEventStore::new(
+            Db::Sqlite { read, write } => Backend::Sqlite(SqliteEventStore::new(
                 read.clone(),
                 write.clone(),
                 vec![Box::new(Inline::new(projections.clone()))],
             )),
-        })
+        };
+        Ok(Self::new(backend, appended))
+    }
+
+    pub fn new(backend: Backend<A>, appended: Arc<Notify>) -> Self {
+        Self { backend, appended }
     }
 
     pub async fn load(&self, id: Uuid) -> Result<Option<Loaded<A::State>>, StoreError> {
-        match self {
-            EventStoreOf::Pg(s) => load_from(s, id).await,
-            EventStoreOf::Sqlite(s) => load_from(s, id).await,
+        match &self.backend {
+            Backend::Pg(s) => load_from(s, id).await,
+            Backend::Sqlite(s) => load_from(s, id).await,
         }
     }
 
@@ -105,10 +125,15 @@ where
         check: impl FnOnce(&A::State) -> Result<(), AppError> + Send,
         command: A::Command,
     ) -> Outcome<A::State> {
-        match self {
-            EventStoreOf::Pg(s) => execute_on(s, id, expected, check, command).await,
-            EventStoreOf::Sqlite(s) => execute_on(s, id, expected, check, command).await,
+        let outcome = match &self.backend {
+            Backend::Pg(s) => execute_on(s, id, expected, check, command).await,
+            Backend::Sqlite(s) => execute_on(s, id, expected, check, command).await,
+        };
+        if outcome.is_ok() {
+            self.appended.notify_waiters();
+            self.appended.notify_one();
         }
+        outcome
     }
 }
 
@@ -188,12 +213,18 @@ where
 /// One event store per aggregate type.
 pub struct Aggregates {
     pub listings: EventStoreOf<Listing>,
+    pub demands: EventStoreOf<Demand>,
 }
 
 impl Aggregates {
-    pub async fn build(db: &Db, projections: &Projections) -> Result<Self, StoreError> {
+    pub async fn build(
+        db: &Db,
+        projections: &Projections,
+        appended: Arc<Notify>,
+    ) -> Result<Self, StoreError> {
         Ok(Self {
-            listings: EventStoreOf::build(db, projections).await?,
+            listings: EventStoreOf::build(db, projections, appended.clone()).await?,
+            demands: EventStoreOf::build(db, projections, appended).await?,
         })
     }
 }

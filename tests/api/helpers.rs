@@ -148,6 +148,8 @@ pub fn test_settings(backend: Backend, data_dir: &std::path::Path, db: Option<&s
             "test-secret-test-secret-test-secret-0123".to_string(),
         )),
         body_limit_bytes: 64 * 1024,
+        // The expiry task runs often, so a test that moves the clock sees it act promptly.
+        expiry_sweep_ms: 100,
         ..Settings::default()
     }
 }
@@ -187,9 +189,19 @@ async fn start(
     data_dir: std::sync::Arc<tempfile::TempDir>,
     pg: Option<std::sync::Arc<PgDatabase>>,
 ) -> TestApp {
-    let app = Application::build(settings.clone())
-        .await
-        .expect("application builds");
+    // After an in-process restart the old server's tasks may still hold the search index for a
+    // moment (a real restart is a new process, whose predecessor's lock died with it).
+    let mut attempts = 0;
+    let app = loop {
+        match Application::build(settings.clone()).await {
+            Ok(app) => break app,
+            Err(e) if e.to_string().contains("in use") && attempts < 100 => {
+                attempts += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("application builds: {e:#}"),
+        }
+    };
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state.clone();
     let handle = app.handle();
@@ -237,8 +249,11 @@ impl TestApp {
             settings,
             _data_dir,
             _pg,
+            state,
             ..
         } = self;
+        // Let go of the old state (and with it the search index) before the new server opens it.
+        drop(state);
         start(backend, settings, _data_dir, _pg).await
     }
 
@@ -308,7 +323,7 @@ impl TestApp {
                 organization_id,
             };
             techmarket::routes::auth::create_user(
-                &self.state,
+                &self.state.db,
                 NewUser::parse(input, false).unwrap(),
             )
             .await
@@ -396,11 +411,57 @@ impl TestApp {
         id
     }
 
+    /// A published demand of `owner`.
+    pub async fn published_demand(&self, owner: &TestUser, body: &Value) -> Uuid {
+        let r = self
+            .post("/api/v1/demands", Some(&owner.token), Some(body))
+            .await;
+        let status = r.status();
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+        let id: Uuid = v["id"].as_str().unwrap().parse().unwrap();
+        let r = self
+            .post(
+                &format!("/api/v1/demands/{id}/publish"),
+                Some(&owner.token),
+                None,
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+        id
+    }
+
     /// The highest position of the global log: "nothing changed" means it did not move.
     pub async fn log_head(&self) -> i64 {
         let mut rc = self.state.db.read().await.unwrap();
         techmarket::store::log::head(&mut rc.conn()).await.unwrap()
     }
+}
+
+/// A valid demand body of `kind`, valid for 30 days; tests change what they need.
+pub fn demand_body(kind: &str, title: &str) -> Value {
+    let today = techmarket::domain::calendar::china_date(chrono::Utc::now());
+    let mut b = json!({
+        "kind": kind,
+        "title": title,
+        "description": "我们需要提升动力电池能量密度的正极材料技术，要求可中试放大。",
+        "field": "new_energy",
+        "keywords": ["锂电池", "正极材料"],
+        "budget_min_fen": 1_000_000_000i64,
+        "budget_max_fen": 6_000_000_000i64,
+        "cooperation_modes": ["license", "joint_development"],
+        "region": "500106",
+        "valid_until": (today + chrono::Duration::days(30)).to_string(),
+        "trl_min": 5
+    });
+    if kind == "open_call" {
+        b["open_call"] = json!({
+            "bounty_fen": 500_000_000i64,
+            "deadline": (today + chrono::Duration::days(20)).to_string(),
+            "acceptance_criteria": "样品能量密度不低于 300 Wh/kg"
+        });
+    }
+    b
 }
 
 /// A valid listing body; tests change what they need.

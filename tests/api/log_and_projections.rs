@@ -12,7 +12,7 @@ use techmarket::domain::{Actor, Command, Role};
 use techmarket::projections::listing_catalogue;
 use techmarket::projections::rebuild::rebuild;
 use techmarket::projections::Inline;
-use techmarket::store::aggregates::EventStoreOf;
+use techmarket::store::aggregates::{Backend, EventStoreOf};
 use techmarket::store::log::{self, LoggedEvent};
 use techmarket::store::sqlite::{SqliteEventStore, SqliteStoreError};
 use techmarket::store::Db;
@@ -360,8 +360,8 @@ both!(
 
         // The real inline handler runs first (log + read model), then one that fails.
         let inline = || Inline::new(app.state.projections.clone());
-        let store: EventStoreOf<Listing> = match &app.state.db {
-            Db::Pg(pool) => EventStoreOf::Pg(
+        let backend = match &app.state.db {
+            Db::Pg(pool) => Backend::Pg(
                 PgStoreBuilder::<Listing>::new(pool.clone())
                     .without_running_migrations()
                     .add_transactional_event_handler(inline())
@@ -370,12 +370,14 @@ both!(
                     .await
                     .unwrap(),
             ),
-            Db::Sqlite { read, write } => EventStoreOf::Sqlite(SqliteEventStore::new(
+            Db::Sqlite { read, write } => Backend::Sqlite(SqliteEventStore::new(
                 read.clone(),
                 write.clone(),
                 vec![Box::new(inline()), Box::new(Failing)],
             )),
         };
+        let store: EventStoreOf<Listing> =
+            EventStoreOf::new(backend, Arc::new(tokio::sync::Notify::new()));
         let actor = Actor {
             user_id: owner.id,
             role: Role::Researcher,

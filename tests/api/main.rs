@@ -5,6 +5,8 @@ mod helpers;
 
 mod accounts;
 mod bad_input;
+mod demands;
 mod listings;
 mod log_and_projections;
+mod search;
 mod spec;

@@ -1,0 +1,4 @@
+//! Policies: commands issued by the platform itself when a rule says so, driven by time or by
+//! the log rather than by a request.
+
+pub mod expiry;

@@ -1,0 +1,195 @@
+//! The demand board: one row per demand with the columns the board filters on and the demand's
+//! full state as a JSON document, evolved by the aggregate's own `apply_event` (as the listing
+//! catalogue does). Also answers the expiry task: which published demands are past their day.
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use esrs::Aggregate;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::search::province_of;
+use super::Projection;
+use crate::domain::demand::{Demand, DemandData, DemandEvent, DemandState};
+use crate::domain::{Actor, Recorded, Role};
+use crate::store::log::LoggedEvent;
+use crate::store::sql::{Arg, Conn, Row};
+use crate::store::StoreError;
+
+pub struct DemandBoard;
+
+#[async_trait]
+impl Projection for DemandBoard {
+    fn name(&self) -> &'static str {
+        "demand_board"
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["demand_view"]
+    }
+
+    async fn apply(&self, conn: &mut Conn<'_>, event: &LoggedEvent) -> Result<(), StoreError> {
+        if event.aggregate_type != Demand::NAME {
+            return Ok(());
+        }
+        let recorded: Recorded<DemandEvent> = serde_json::from_value(event.payload.clone())?;
+        let current = get(conn, event.aggregate_id).await?.map(|r| r.data);
+        let Some(d) = Demand::apply_event(DemandState { demand: current }, recorded).demand else {
+            return Err(StoreError::Other(format!(
+                "demand {} has no creation event",
+                event.aggregate_id
+            )));
+        };
+        let c = &d.content;
+        conn.execute(
+            "INSERT INTO demand_view (id, version, status, kind, owner_id, field, region, region_province, \
+             valid_until, trl_min, title, updated_at, doc) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+             ON CONFLICT (id) DO UPDATE SET version = excluded.version, status = excluded.status, kind = excluded.kind, \
+             owner_id = excluded.owner_id, field = excluded.field, region = excluded.region, \
+             region_province = excluded.region_province, valid_until = excluded.valid_until, \
+             trl_min = excluded.trl_min, title = excluded.title, updated_at = excluded.updated_at, doc = excluded.doc",
+            &[
+                Arg::Uuid(event.aggregate_id),
+                Arg::I64(event.version as i64),
+                Arg::Text(d.status.as_str().into()),
+                Arg::Text(c.kind.as_str().into()),
+                Arg::Uuid(d.owner_id),
+                Arg::Text(c.field.as_str().into()),
+                Arg::Text(c.region.as_str().into()),
+                Arg::OptText(province_of(c.region.as_str())),
+                Arg::Text(c.valid_until.to_string()),
+                Arg::OptI64(c.trl_min.map(|t| t.get() as i64)),
+                Arg::Text(c.title.as_str().into()),
+                Arg::Time(d.updated_at),
+                Arg::Json(serde_json::to_value(&d)?),
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DemandRow {
+    pub id: Uuid,
+    pub version: i32,
+    pub data: DemandData,
+}
+
+fn row_from(r: &Row) -> Result<DemandRow, StoreError> {
+    Ok(DemandRow {
+        id: r.uuid("id")?,
+        version: r.i64("version")? as i32,
+        data: r.json("doc")?,
+    })
+}
+
+pub async fn get(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<DemandRow>, StoreError> {
+    conn.fetch_optional(
+        "SELECT id, version, doc FROM demand_view WHERE id = $1",
+        &[Arg::Uuid(id)],
+    )
+    .await?
+    .as_ref()
+    .map(row_from)
+    .transpose()
+}
+
+/// Rows by id, in no particular order (the caller orders them, e.g. by search rank).
+pub async fn get_many(conn: &mut Conn<'_>, ids: &[Uuid]) -> Result<Vec<DemandRow>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(100) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id, version, doc FROM demand_view WHERE id IN ({})",
+            placeholders.join(", ")
+        );
+        let args: Vec<Arg> = chunk.iter().map(|id| Arg::Uuid(*id)).collect();
+        for r in conn.fetch_all(&sql, &args).await? {
+            out.push(row_from(&r)?);
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub kind: Option<String>,
+    pub field: Option<String>,
+    pub region: Option<String>,
+    pub status: Option<String>,
+    pub owner_id: Option<Uuid>,
+}
+
+/// One page of the board, newest first, limited to what `viewer` may see (the rule of
+/// `DemandData::is_visible_to`, in SQL so that paging stays exact).
+pub async fn search(
+    conn: &mut Conn<'_>,
+    viewer: Option<&Actor>,
+    filter: &Filter,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<DemandRow>, StoreError> {
+    let mut args: Vec<Arg> = Vec::new();
+    let mut arg = |a: Arg| {
+        args.push(a);
+        format!("${}", args.len())
+    };
+    let mut visible = vec!["status IN ('published', 'closed')".to_string()];
+    if let Some(v) = viewer {
+        visible.push(format!("owner_id = {}", arg(Arg::Uuid(v.user_id))));
+        if v.role == Role::PlatformAdmin {
+            visible.push("1 = 1".into());
+        }
+    }
+    let mut sql = format!(
+        "SELECT id, version, doc FROM demand_view WHERE ({})",
+        visible.join(" OR ")
+    );
+    for (column, value) in [
+        ("kind", &filter.kind),
+        ("field", &filter.field),
+        ("status", &filter.status),
+    ] {
+        if let Some(v) = value {
+            sql.push_str(&format!(" AND {column} = {}", arg(Arg::Text(v.clone()))));
+        }
+    }
+    if let Some(r) = &filter.region {
+        let p = arg(Arg::Text(r.clone()));
+        sql.push_str(&format!(" AND (region = {p} OR region_province = {p})"));
+    }
+    if let Some(o) = filter.owner_id {
+        sql.push_str(&format!(" AND owner_id = {}", arg(Arg::Uuid(o))));
+    }
+    if let Some(b) = before {
+        sql.push_str(&format!(" AND id < {}", arg(Arg::Uuid(b))));
+    }
+    sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", arg(Arg::I64(limit))));
+    let rows = conn.fetch_all(&sql, &args).await?;
+    rows.iter().map(row_from).collect()
+}
+
+/// Published demands whose valid-until day is over on `today` (a China date).
+pub async fn due_for_expiry(
+    conn: &mut Conn<'_>,
+    today: NaiveDate,
+) -> Result<Vec<Uuid>, StoreError> {
+    // Dates are stored as ISO text, which sorts as dates do.
+    let rows = conn
+        .fetch_all(
+            "SELECT id FROM demand_view WHERE status = 'published' AND valid_until < $1 ORDER BY id",
+            &[Arg::Text(today.to_string())],
+        )
+        .await?;
+    rows.iter().map(|r| Ok(r.uuid("id")?)).collect()
+}
+
+/// Every row in id order: what the rebuild test compares.
+pub async fn dump(conn: &mut Conn<'_>) -> Result<Vec<DemandRow>, StoreError> {
+    let rows = conn
+        .fetch_all("SELECT id, version, doc FROM demand_view ORDER BY id", &[])
+        .await?;
+    rows.iter().map(row_from).collect()
+}

@@ -1,0 +1,170 @@
+//! The catch-up follower that keeps the search index up with the global log.
+//!
+//! It reads the log after its checkpoint, and for every aggregate an entry touches it indexes
+//! that aggregate's current public state from the read models (or removes it, once it is no
+//! longer public). Re-indexing the current state is idempotent, so replaying an entry twice after
+//! a crash does no harm, and the checkpoint is committed with the index itself, so nothing is
+//! skipped. A rebuild is requested by bumping `generation` in the database: the follower that
+//! owns the index sees the change, empties the index and replays the log from the start.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use esrs::Aggregate;
+use tokio::sync::{watch, Notify};
+use uuid::Uuid;
+
+use super::{Checkpoint, PublicDoc, SearchError, SearchIndex};
+use crate::domain::demand::{Demand, DemandData};
+use crate::domain::listing::{Listing, ListingData};
+use crate::projections::{demand_board, listing_catalogue};
+use crate::store::log;
+use crate::store::sql::Arg;
+use crate::store::{Db, StoreError};
+
+const PAGE: i64 = 1000;
+const NAME: &str = "search";
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
+    #[error("indexing task failed: {0}")]
+    Join(#[from] tokio::task::JoinError),
+}
+
+pub async fn generation(db: &Db) -> Result<i64, StoreError> {
+    let mut rc = db.read().await?;
+    let row = rc
+        .conn()
+        .fetch_optional(
+            "SELECT generation FROM projection_generations WHERE name = $1",
+            &[Arg::Text(NAME.into())],
+        )
+        .await?;
+    Ok(match row {
+        Some(r) => r.i64("generation")?,
+        None => 0,
+    })
+}
+
+/// Asks whoever owns the index to rebuild it from the log; returns the new generation.
+pub async fn request_rebuild(db: &Db) -> Result<i64, StoreError> {
+    let mut tx = db.begin().await?;
+    let row = tx
+        .conn()
+        .fetch_one(
+            "INSERT INTO projection_generations (name, generation) VALUES ($1, 1) \
+             ON CONFLICT (name) DO UPDATE SET generation = projection_generations.generation + 1 RETURNING generation",
+            &[Arg::Text(NAME.into())],
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(row.i64("generation")?)
+}
+
+enum Current {
+    Listing(Uuid, Option<ListingData>),
+    Demand(Uuid, Option<DemandData>),
+}
+
+/// Indexes one page of the log; `Ok(false)` when there was nothing new.
+pub async fn catch_up_once(db: &Db, index: &Arc<SearchIndex>) -> Result<bool, IndexerError> {
+    let generation = generation(db).await?;
+    let mut checkpoint = index.checkpoint();
+    let restart = checkpoint.generation != generation;
+    if restart {
+        checkpoint = Checkpoint {
+            position: 0,
+            generation,
+        };
+    }
+    let mut rc = db.read().await?;
+    let page = log::after(&mut rc.conn(), checkpoint.position, PAGE).await?;
+    if page.is_empty() && !restart {
+        return Ok(false);
+    }
+    let mut touched = HashSet::new();
+    let mut current = Vec::new();
+    for e in &page {
+        if !touched.insert((e.aggregate_type.clone(), e.aggregate_id)) {
+            continue;
+        }
+        if e.aggregate_type == Listing::NAME {
+            let row = listing_catalogue::get(&mut rc.conn(), e.aggregate_id).await?;
+            current.push(Current::Listing(e.aggregate_id, row.map(|r| r.data)));
+        } else if e.aggregate_type == Demand::NAME {
+            let row = demand_board::get(&mut rc.conn(), e.aggregate_id).await?;
+            current.push(Current::Demand(e.aggregate_id, row.map(|r| r.data)));
+        }
+    }
+    drop(rc);
+    if let Some(last) = page.last() {
+        checkpoint.position = last.position;
+    }
+    let index = index.clone();
+    tokio::task::spawn_blocking(move || -> Result<(), SearchError> {
+        if restart {
+            index.clear()?;
+        }
+        for c in &current {
+            match c {
+                Current::Listing(id, data) => {
+                    index.put(*id, data.as_ref().and_then(|d| PublicDoc::listing(*id, d)))?
+                }
+                Current::Demand(id, data) => {
+                    index.put(*id, data.as_ref().and_then(|d| PublicDoc::demand(*id, d)))?
+                }
+            }
+        }
+        index.commit(checkpoint)
+    })
+    .await??;
+    Ok(true)
+}
+
+/// Catches up until the index holds the whole log as it is now.
+pub async fn catch_up(db: &Db, index: &Arc<SearchIndex>) -> Result<Checkpoint, IndexerError> {
+    while catch_up_once(db, index).await? {}
+    Ok(index.checkpoint())
+}
+
+/// The background task: follows the log until `shutdown` turns true. `appended` is signalled
+/// after each command, so new events are indexed at once rather than at the next poll.
+pub async fn run(
+    db: Db,
+    index: Arc<SearchIndex>,
+    appended: Arc<Notify>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut failures = 0u32;
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        let progressed = match catch_up_once(&db, &index).await {
+            Ok(p) => {
+                failures = 0;
+                p
+            }
+            Err(e) => {
+                failures += 1;
+                if failures == 1 || failures.is_power_of_two() {
+                    tracing::warn!(error = %e, failures, "search indexer could not catch up; retrying");
+                }
+                false
+            }
+        };
+        if !progressed {
+            let pause = Duration::from_millis(if failures > 0 { 1000 } else { 500 });
+            tokio::select! {
+                _ = appended.notified() => {}
+                _ = tokio::time::sleep(pause) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}
