@@ -16,6 +16,8 @@ CREATE TABLE demand_view (
     id UUID PRIMARY KEY,
     version BIGINT NOT NULL,
     status TEXT NOT NULL,
+    -- Closed demands are public only if they were published first.
+    was_published BOOLEAN NOT NULL,
     kind TEXT NOT NULL,
     owner_id UUID NOT NULL,
     field TEXT NOT NULL,

@@ -13,6 +13,8 @@ CREATE TABLE demand_view (
     id BLOB PRIMARY KEY,
     version INTEGER NOT NULL,
     status TEXT NOT NULL,
+    -- Closed demands are public only if they were published first.
+    was_published BOOLEAN NOT NULL,
     kind TEXT NOT NULL,
     owner_id BLOB NOT NULL,
     field TEXT NOT NULL,

@@ -43,9 +43,10 @@ impl Projection for DemandBoard {
         let c = &d.content;
         conn.execute(
             "INSERT INTO demand_view (id, version, status, kind, owner_id, field, region, region_province, \
-             valid_until, trl_min, title, updated_at, doc) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+             valid_until, trl_min, title, updated_at, doc, was_published) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
              ON CONFLICT (id) DO UPDATE SET version = excluded.version, status = excluded.status, kind = excluded.kind, \
+             was_published = excluded.was_published, \
              owner_id = excluded.owner_id, field = excluded.field, region = excluded.region, \
              region_province = excluded.region_province, valid_until = excluded.valid_until, \
              trl_min = excluded.trl_min, title = excluded.title, updated_at = excluded.updated_at, doc = excluded.doc",
@@ -63,6 +64,7 @@ impl Projection for DemandBoard {
                 Arg::Text(c.title.as_str().into()),
                 Arg::Time(d.updated_at),
                 Arg::Json(serde_json::to_value(&d)?),
+                Arg::Bool(d.published_at.is_some()),
             ],
         )
         .await?;
@@ -136,7 +138,8 @@ pub async fn search(
         args.push(a);
         format!("${}", args.len())
     };
-    let mut visible = vec!["status IN ('published', 'closed')".to_string()];
+    let mut visible =
+        vec!["(status = 'published' OR (status = 'closed' AND was_published))".to_string()];
     if let Some(v) = viewer {
         visible.push(format!("owner_id = {}", arg(Arg::Uuid(v.user_id))));
         if v.role == Role::PlatformAdmin {

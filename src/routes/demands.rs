@@ -13,6 +13,7 @@ use crate::domain::demand::{
     Application, CloseReason, CooperationMode, DemandAction, DemandContent, DemandData,
     DemandInput, DemandKind, DemandState, DemandStatus, OpenCallTerms,
 };
+use crate::domain::listing::ListingStatus;
 use crate::domain::reference::TechnologyField;
 use crate::domain::{Actor, Command, FieldError};
 use crate::error::AppError;
@@ -241,7 +242,9 @@ pub(super) async fn apply(
     if let Some(lid) = listing_id {
         let row = listing_catalogue::get(&mut state.db.read().await?.conn(), lid).await?;
         match row {
-            Some(r) if r.data.owner_id == actor.user_id && r.data.is_visible_to(None) => {}
+            Some(r)
+                if r.data.owner_id == actor.user_id
+                    && r.data.status == ListingStatus::Published => {}
             _ => {
                 return Err(AppError::invalid(
                     "listing_id",
@@ -278,6 +281,24 @@ pub(super) async fn apply(
             ),
         ))
         .json(application))
+}
+
+/// One application: for the demand's owner and the applicant; 404 for everyone else.
+pub(super) async fn application(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, application_id) = path.into_inner();
+    let row = demand_board::get(&mut state.db.read().await?.conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let found = row
+        .data
+        .applications_visible_to(Some(&auth.0))
+        .into_iter()
+        .find(|a| a.id == application_id);
+    Ok(HttpResponse::Ok().json(found.ok_or(AppError::NotFound)?))
 }
 
 pub(super) async fn select(
@@ -352,6 +373,12 @@ pub(super) async fn list(
     }
     let viewer = auth.0;
     if let Some(text) = &q.q {
+        if q.owner_id.is_some() {
+            return Err(bad_filter(
+                "owner_id",
+                "cannot be combined with q: full-text search covers the public board only",
+            ));
+        }
         // Full-text: the index holds only public demands, ranked by relevance.
         let filters = Filters {
             field: q.field,

@@ -6,6 +6,7 @@ use esrs::Aggregate;
 use serde::Deserialize;
 
 use crate::auth::Authenticated;
+use crate::domain::demand::Demand;
 use crate::domain::listing::{Listing, ListingEvent};
 use crate::domain::{Recorded, Role};
 use crate::error::AppError;
@@ -20,6 +21,17 @@ pub fn public_payload(event: &LoggedEvent) -> Result<serde_json::Value, AppError
             .map_err(|e| AppError::Internal(e.into()))?;
         recorded.event = recorded.event.redacted();
         return serde_json::to_value(recorded).map_err(|e| AppError::Internal(e.into()));
+    }
+    if event.aggregate_type == Demand::NAME && event.event_type == "applied" {
+        // A proposal is for the demand's owner and its applicant, not for the feed.
+        let mut payload = event.payload.clone();
+        if let Some(app) = payload
+            .pointer_mut("/event/application")
+            .and_then(|a| a.as_object_mut())
+        {
+            app.remove("proposal");
+        }
+        return Ok(payload);
     }
     Ok(event.payload.clone())
 }

@@ -329,6 +329,12 @@ pub(super) async fn list(
         }
     }
     if let Some(text) = &q.q {
+        if q.owner_id.is_some() {
+            return Err(bad_filter(
+                "owner_id",
+                "cannot be combined with q: full-text search covers the public catalogue only",
+            ));
+        }
         // Full-text: the index holds only public listings, ranked by relevance.
         let filters = Filters {
             field: q.field,

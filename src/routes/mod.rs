@@ -64,6 +64,7 @@ routes! {
     post "/api/v1/demands/{id}/publish" => demands::publish;
     post "/api/v1/demands/{id}/close" => demands::close;
     post "/api/v1/demands/{id}/applications" => demands::apply;
+    get "/api/v1/demands/{id}/applications/{application_id}" => demands::application;
     post "/api/v1/demands/{id}/applications/{application_id}/select" => demands::select;
     get "/api/v1/demands/{id}/matches" => search::demand_matches;
 

@@ -86,6 +86,36 @@ both!(
             (StatusCode::UNPROCESSABLE_ENTITY, Some("listing_id"))
         );
 
+        // Each application has its own address, for its applicant and the demand's owner only.
+        let app_path = format!(
+            "/api/v1/demands/{id}/applications/{}",
+            app_a["id"].as_str().unwrap()
+        );
+        assert_eq!(
+            json_of(app.get(&app_path, Some(&a.token)).await).await.1["proposal"],
+            app_a["proposal"]
+        );
+        assert_eq!(
+            app.get(&app_path, Some(&company.token)).await.status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            app.get(&app_path, Some(&b.token)).await.status(),
+            StatusCode::NOT_FOUND
+        );
+        // The event feed does not carry proposals.
+        let stat = app.user(Role::Statistician, None).await;
+        let feed = app
+            .get("/api/v1/events?limit=100", Some(&stat.token))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            feed.contains("\"applied\"") && !feed.contains("310 Wh/kg"),
+            "{feed}"
+        );
+
         // The owner reads every application; an applicant only their own; the public none.
         assert_eq!(
             demand(&app, id, Some(&company.token)).await["applications"]

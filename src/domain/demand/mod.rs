@@ -542,8 +542,12 @@ impl DemandData {
     }
 
     /// Published and closed demands are public; a draft only to its owner and the operators.
+    /// Published demands, and closed ones that were published first, are public (the record of
+    /// what the market asked for); a draft, even a cancelled one, is its owner's.
     pub fn is_visible_to(&self, viewer: Option<&Actor>) -> bool {
-        if matches!(self.status, DemandStatus::Published | DemandStatus::Closed) {
+        if self.status == DemandStatus::Published
+            || (self.status == DemandStatus::Closed && self.published_at.is_some())
+        {
             return true;
         }
         let Some(actor) = viewer else { return false };

@@ -2101,8 +2101,13 @@ fn a_draft_is_visible_to_its_owner_and_the_platform_admins_only() {
             "{kind}"
         );
     }
-    // A cancelled draft is closed, hence public.
+    // A cancelled draft never went public, and closing it does not make it so.
     let mut s = in_status(DemandStatus::Draft, DemandKind::Scene);
+    s.ok(owner(), close(CloseReason::Cancelled));
+    assert!(!s.demand().is_visible_to(None));
+    assert!(s.demand().is_visible_to(Some(&owner())));
+    // A demand closed after publication stays public, for the record.
+    let mut s = in_status(DemandStatus::Published, DemandKind::Scene);
     s.ok(owner(), close(CloseReason::Cancelled));
     assert!(s.demand().is_visible_to(None));
 }
