@@ -231,11 +231,11 @@ impl Gen {
         terms: (&[&str], &[&str]),
         n: usize,
     ) -> (String, Vec<String>) {
-        let words: Vec<String> = (0..n)
-            .map(|_| {
-                self.pick(if english { terms.1 } else { terms.0 })
-                    .to_string()
-            })
+        // Distinct words: a listing that repeats a keyword is (rightly) refused.
+        let pool = if english { terms.1 } else { terms.0 };
+        let words: Vec<String> = pool
+            .choose_multiple(&mut self.0, n)
+            .map(|w| w.to_string())
             .collect();
         let title = if english {
             format!("{} for {}", words[0], words[1 % n])

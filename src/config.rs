@@ -25,6 +25,8 @@ pub struct Settings {
     pub log_format: String,
     /// How often the expiry task looks for demands past their valid-until day.
     pub expiry_sweep_ms: u64,
+    /// A negotiation with no activity for this many days expires.
+    pub negotiation_idle_days: u32,
 }
 
 impl Default for Settings {
@@ -39,6 +41,7 @@ impl Default for Settings {
             price_notice_days: 15,
             log_format: "pretty".into(),
             expiry_sweep_ms: 60_000,
+            negotiation_idle_days: 30,
         }
     }
 }
@@ -55,6 +58,7 @@ impl Settings {
             .set_default("price_notice_days", d.price_notice_days as i64)?
             .set_default("log_format", d.log_format)?
             .set_default("expiry_sweep_ms", d.expiry_sweep_ms as i64)?
+            .set_default("negotiation_idle_days", d.negotiation_idle_days as i64)?
             .add_source(config::File::with_name(&file).required(false))
             .add_source(config::Environment::with_prefix("APP").try_parsing(true))
             .build()?;

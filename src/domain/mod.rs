@@ -8,10 +8,12 @@ pub mod demand;
 pub mod envelope;
 pub mod error;
 pub mod listing;
+pub mod negotiation;
 pub mod organization;
 pub mod reference;
 pub mod text;
 pub mod user;
+pub mod verification;
 
 pub use actor::{Actor, Role};
 pub use envelope::{Command, DomainEvent, LoggableEvent, Recorded};

@@ -1,5 +1,6 @@
-//! Demands expire by themselves once their valid-until day (a China date) is over: a background
-//! task looks for published demands past their day and appends `Expired` as the system actor.
+//! Demands expire by themselves once their valid-until day (a China date) is over, and
+//! negotiations once they have been idle for the configured number of days: a background task
+//! looks for both and appends `Expired` as the system actor.
 //! It keeps no state of its own, so a restart loses nothing; the aggregate refuses a second
 //! expiry, so two sweeps (or two servers) racing append it once.
 
@@ -10,9 +11,10 @@ use tokio::sync::watch;
 
 use crate::domain::calendar::china_date;
 use crate::domain::demand::DemandAction;
+use crate::domain::negotiation::NegotiationAction;
 use crate::domain::{Actor, Command, DomainError};
 use crate::error::AppError;
-use crate::projections::demand_board;
+use crate::projections::{demand_board, negotiation_board};
 use crate::startup::AppState;
 
 /// Expires every demand that is due now; returns how many this call expired.
@@ -32,6 +34,36 @@ pub async fn expire_due(state: &AppState) -> Result<usize, AppError> {
     }
     if expired > 0 {
         tracing::info!(expired, "demands expired");
+    }
+    Ok(expired + expire_idle_negotiations(state).await?)
+}
+
+/// Expires open negotiations idle for `negotiation_idle_days`; returns how many.
+pub async fn expire_idle_negotiations(state: &AppState) -> Result<usize, AppError> {
+    let now = state.clock.now();
+    let idle_days = state.settings.negotiation_idle_days;
+    let cutoff = now - chrono::Duration::days(i64::from(idle_days));
+    let idle = negotiation_board::idle_since(&mut state.db.read().await?.conn(), cutoff).await?;
+    let mut expired = 0;
+    for id in idle {
+        let command = Command::new(
+            Actor::system(),
+            now,
+            NegotiationAction::Expire { idle_days },
+        );
+        match state
+            .aggregates
+            .negotiations
+            .execute(id, None, command)
+            .await
+        {
+            Ok(_) => expired += 1,
+            Err(AppError::Domain(DomainError::Conflict(_))) | Err(AppError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if expired > 0 {
+        tracing::info!(expired, "idle negotiations expired");
     }
     Ok(expired)
 }

@@ -2,3 +2,4 @@
 //! the log rather than by a request.
 
 pub mod expiry;
+pub mod trl;

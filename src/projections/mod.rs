@@ -7,9 +7,12 @@
 //! projection. A read model is therefore never behind or ahead of the events it shows.
 
 pub mod demand_board;
+pub mod doc;
 pub mod listing_catalogue;
+pub mod negotiation_board;
 pub mod rebuild;
 pub mod search;
+pub mod verification_queue;
 
 use std::sync::Arc;
 
@@ -43,6 +46,8 @@ impl Projections {
         Self(Arc::new(vec![
             Box::new(listing_catalogue::ListingCatalogue),
             Box::new(demand_board::DemandBoard),
+            Box::new(verification_queue::VerificationQueue),
+            Box::new(negotiation_board::NegotiationBoard),
         ]))
     }
 

@@ -23,6 +23,7 @@ use crate::http::{
     decode_cursor, etag, page_limit, Body, IdempotencyKey, IfMatch, OptionalBody, Page, Query,
 };
 use crate::projections::listing_catalogue::{self, Filter, ListingRow};
+use crate::projections::negotiation_board;
 use crate::projections::search::{DocType, Filters};
 use crate::routes::events::public_payload;
 use crate::routes::search::{search_page, SearchPage};
@@ -414,14 +415,27 @@ pub(super) async fn get(
     if !row.data.is_visible_to(viewer.as_ref()) {
         return Err(AppError::NotFound);
     }
+    let entitled = entitled(&state, &row, viewer.as_ref()).await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(row.version))
-        .json(view(
-            row.id,
-            row.version,
-            &row.data,
-            row.data.may_see_confidential(viewer.as_ref()),
-        )))
+        .json(view(row.id, row.version, &row.data, entitled)))
+}
+
+/// Whether `viewer` may read the listing's confidential detail: the listing's own rule (owner
+/// side, reviewers), or a negotiation on it whose NDA both sides signed, with `viewer` as buyer.
+async fn entitled(
+    state: &AppState,
+    row: &ListingRow,
+    viewer: Option<&Actor>,
+) -> Result<bool, AppError> {
+    if row.data.may_see_confidential(viewer) {
+        return Ok(true);
+    }
+    let Some(v) = viewer else { return Ok(false) };
+    Ok(
+        negotiation_board::nda_grants_access(&mut state.db.read().await?.conn(), row.id, v.user_id)
+            .await?,
+    )
 }
 
 #[derive(Serialize)]
@@ -450,7 +464,7 @@ pub(super) async fn history(
     if !row.data.is_visible_to(viewer.as_ref()) {
         return Err(AppError::NotFound);
     }
-    let entitled = row.data.may_see_confidential(viewer.as_ref());
+    let entitled = entitled(&state, &row, viewer.as_ref()).await?;
     let events = log::stream(&mut rc.conn(), Listing::NAME, id).await?;
     let mut items = Vec::with_capacity(events.len());
     for e in events {

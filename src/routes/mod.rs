@@ -5,9 +5,11 @@ pub mod demands;
 pub mod events;
 pub mod health;
 pub mod listings;
+pub mod negotiations;
 pub mod organizations;
 pub mod search;
 pub mod spec;
+pub mod verifications;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
@@ -67,6 +69,24 @@ routes! {
     get "/api/v1/demands/{id}/applications/{application_id}" => demands::application;
     post "/api/v1/demands/{id}/applications/{application_id}/select" => demands::select;
     get "/api/v1/demands/{id}/matches" => search::demand_matches;
+
+    post "/api/v1/verification-requests" => verifications::create;
+    get "/api/v1/verification-requests" => verifications::list;
+    get "/api/v1/verification-requests/{id}" => verifications::get;
+    post "/api/v1/verification-requests/{id}/accept" => verifications::accept;
+    post "/api/v1/verification-requests/{id}/decline" => verifications::decline;
+    post "/api/v1/verification-requests/{id}/milestones" => verifications::milestone;
+    post "/api/v1/verification-requests/{id}/complete" => verifications::complete;
+    post "/api/v1/verification-requests/{id}/cancel" => verifications::cancel;
+
+    post "/api/v1/negotiations" => negotiations::open;
+    get "/api/v1/negotiations" => negotiations::list;
+    get "/api/v1/negotiations/{id}" => negotiations::get;
+    post "/api/v1/negotiations/{id}/broker" => negotiations::broker;
+    post "/api/v1/negotiations/{id}/nda" => negotiations::nda;
+    post "/api/v1/negotiations/{id}/offers" => negotiations::offer;
+    post "/api/v1/negotiations/{id}/accept" => negotiations::accept;
+    post "/api/v1/negotiations/{id}/abandon" => negotiations::abandon;
 
     get "/api/v1/events" => events::feed;
 }

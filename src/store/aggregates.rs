@@ -15,6 +15,8 @@ use super::sqlite::{SqliteEventStore, SqliteStoreError};
 use super::{is_unique_violation, Db, StoreError};
 use crate::domain::demand::Demand;
 use crate::domain::listing::Listing;
+use crate::domain::negotiation::Negotiation;
+use crate::domain::verification::VerificationRequest;
 use crate::domain::{DomainError, LoggableEvent};
 use crate::error::AppError;
 use crate::projections::{Inline, Projections};
@@ -214,6 +216,8 @@ where
 pub struct Aggregates {
     pub listings: EventStoreOf<Listing>,
     pub demands: EventStoreOf<Demand>,
+    pub verifications: EventStoreOf<VerificationRequest>,
+    pub negotiations: EventStoreOf<Negotiation>,
 }
 
 impl Aggregates {
@@ -224,7 +228,9 @@ impl Aggregates {
     ) -> Result<Self, StoreError> {
         Ok(Self {
             listings: EventStoreOf::build(db, projections, appended.clone()).await?,
-            demands: EventStoreOf::build(db, projections, appended).await?,
+            demands: EventStoreOf::build(db, projections, appended.clone()).await?,
+            verifications: EventStoreOf::build(db, projections, appended.clone()).await?,
+            negotiations: EventStoreOf::build(db, projections, appended).await?,
         })
     }
 }

@@ -10,3 +10,4 @@ mod listings;
 mod log_and_projections;
 mod search;
 mod spec;
+mod transfer;

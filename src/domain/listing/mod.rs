@@ -57,6 +57,10 @@ pub struct ListingData {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
+    /// The verification requests whose outcomes have already revised the TRL: a replayed
+    /// outcome (the policy is at-least-once) must not revise it twice.
+    #[serde(default)]
+    pub trl_sources: Vec<Uuid>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -630,6 +634,13 @@ impl esrs::Aggregate for Listing {
                 return Err(DomainError::conflict("listing already exists"))
             }
             (None, _) => return Err(DomainError::NotFound),
+            // The same verification outcome delivered again: already applied, nothing to do.
+            (
+                Some(listing),
+                ListingAction::ReviseTrl {
+                    source: Some(s), ..
+                },
+            ) if listing.trl_sources.contains(&s) => return Ok(vec![]),
             (Some(listing), action) => decide(listing, &actor, now, action)?,
         };
         Ok(vec![Recorded {
@@ -659,6 +670,7 @@ impl esrs::Aggregate for Listing {
                 created_at: at,
                 updated_at: at,
                 published_at: None,
+                trl_sources: Vec::new(),
             });
             return state;
         }
@@ -695,7 +707,10 @@ impl esrs::Aggregate for Listing {
             ListingEvent::PriceNoticeStarted { starts_at, ends_at } => {
                 listing.price_notice = Some(PriceNotice { starts_at, ends_at });
             }
-            ListingEvent::TrlRevised { to, .. } => listing.content.trl = to,
+            ListingEvent::TrlRevised { to, source, .. } => {
+                listing.content.trl = to;
+                listing.trl_sources.extend(source);
+            }
             ListingEvent::Transferred { contract_id } => {
                 listing.status = ListingStatus::Transferred;
                 listing.transferred_by_contract = Some(contract_id);

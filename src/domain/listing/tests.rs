@@ -2290,3 +2290,48 @@ fn the_global_log_names_listing_events_by_their_tag() {
         assert_eq!(recorded.actor(), registrar());
     }
 }
+
+#[test]
+fn a_trl_revision_from_the_same_source_is_applied_once() {
+    // The TRL policy is at-least-once: the same verification outcome may arrive twice.
+    let step = |state: ListingState, actor: Actor, minutes: i64, action: ListingAction| {
+        let cmd = Command::new(actor, t0() + chrono::TimeDelta::minutes(minutes), action);
+        let events = Listing::handle_command(&state, cmd).unwrap();
+        let n = events.len();
+        (events.into_iter().fold(state, Listing::apply_event), n)
+    };
+    let (state, _) = step(
+        ListingState::default(),
+        owner(),
+        0,
+        ListingAction::Create(content(false)),
+    );
+    let source = Uuid::from_u128(42);
+    let revise = |n: i64| ListingAction::ReviseTrl {
+        trl: trl(n),
+        source: Some(source),
+    };
+    let (state, n) = step(state, provider(), 1, revise(6));
+    assert_eq!(n, 1);
+    assert_eq!(state.listing.as_ref().unwrap().content.trl, trl(6));
+    assert_eq!(state.listing.as_ref().unwrap().trl_sources, vec![source]);
+    // Delivered again: nothing is appended, whatever TRL it names.
+    let (state, n) = step(state, provider(), 2, revise(6));
+    assert_eq!(n, 0);
+    let (state, n) = step(state, provider(), 3, revise(8));
+    assert_eq!(
+        (n, state.listing.as_ref().unwrap().content.trl),
+        (0, trl(6))
+    );
+    // A revision without a source is not deduplicated.
+    let (state, n) = step(
+        state,
+        provider(),
+        4,
+        ListingAction::ReviseTrl {
+            trl: trl(7),
+            source: None,
+        },
+    );
+    assert_eq!((n, state.listing.unwrap().content.trl), (1, trl(7)));
+}

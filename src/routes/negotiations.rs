@@ -1,0 +1,333 @@
+//! Negotiations (洽谈) between a listing's owner and an enterprise, optionally brokered: NDA,
+//! offers and counter-offers, agreement (whose terms a contract registration will start from),
+//! abandonment; each participant's list.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::auth::Authenticated;
+use crate::domain::negotiation::{
+    AbandonReason, NegotiationAction, NegotiationData, NegotiationState, NegotiationStatus, Side,
+    Terms, TermsInput,
+};
+use crate::domain::{Actor, Command, Role};
+use crate::error::AppError;
+use crate::http::{decode_cursor, etag, page_limit, Body, IfMatch, Page, Query};
+use crate::projections::negotiation_board::{self, NegotiationRow};
+use crate::projections::{demand_board, listing_catalogue};
+use crate::startup::AppState;
+use crate::store::accounts;
+use crate::store::aggregates::Loaded;
+
+#[derive(Serialize)]
+struct View<'a> {
+    id: Uuid,
+    version: i32,
+    #[serde(flatten)]
+    data: &'a NegotiationData,
+    nda_complete: bool,
+    /// The accepted offer's terms: what a contract registration is pre-filled from.
+    agreed_terms: Option<&'a Terms>,
+}
+
+fn view(id: Uuid, version: i32, data: &NegotiationData) -> View<'_> {
+    View {
+        id,
+        version,
+        data,
+        nda_complete: data.nda_complete(),
+        agreed_terms: data.agreed_terms(),
+    }
+}
+
+fn respond(
+    status: StatusCode,
+    loaded: &Loaded<NegotiationState>,
+) -> Result<HttpResponse, AppError> {
+    let data = loaded
+        .state
+        .negotiation
+        .as_ref()
+        .ok_or(AppError::NotFound)?;
+    let mut resp = HttpResponse::build(status);
+    resp.insert_header(etag(loaded.version));
+    if status == StatusCode::CREATED {
+        resp.insert_header(("Location", format!("/api/v1/negotiations/{}", loaded.id)));
+    }
+    Ok(resp.json(view(loaded.id, loaded.version, data)))
+}
+
+fn visible_to(actor: Actor) -> impl FnOnce(&NegotiationState) -> Result<(), AppError> + Send {
+    move |s| match &s.negotiation {
+        Some(n) if n.is_visible_to(Some(&actor)) => Ok(()),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+async fn run(
+    state: &AppState,
+    actor: Actor,
+    id: Uuid,
+    if_match: IfMatch,
+    action: NegotiationAction,
+) -> Result<HttpResponse, AppError> {
+    let command = Command::new(actor, state.clock.now(), action);
+    let loaded = state
+        .aggregates
+        .negotiations
+        .execute_checked(id, if_match.0, visible_to(actor), command)
+        .await?;
+    respond(StatusCode::OK, &loaded)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct OpenInput {
+    listing_id: Uuid,
+    #[serde(default)]
+    demand_id: Option<Uuid>,
+    #[serde(default)]
+    message: String,
+}
+
+/// An enterprise opens a negotiation on a published listing; its owner is the seller.
+pub(super) async fn open(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    body: Body<OpenInput>,
+) -> Result<HttpResponse, AppError> {
+    let actor = *auth.require(&[Role::Enterprise])?;
+    let OpenInput {
+        listing_id,
+        demand_id,
+        message,
+    } = body.value;
+    let mut rc = state.db.read().await?;
+    let listing = match listing_catalogue::get(&mut rc.conn(), listing_id).await? {
+        Some(l) if l.data.status == crate::domain::listing::ListingStatus::Published => l.data,
+        _ => {
+            return Err(AppError::invalid(
+                "listing_id",
+                "must be a published listing",
+            ))
+        }
+    };
+    if let Some(d) = demand_id {
+        match demand_board::get(&mut rc.conn(), d).await? {
+            Some(row) if row.data.owner_id == actor.user_id => {}
+            _ => {
+                return Err(AppError::invalid(
+                    "demand_id",
+                    "must be one of your demands",
+                ))
+            }
+        }
+    }
+    drop(rc);
+    let action = NegotiationAction::Open {
+        listing_id,
+        demand_id,
+        seller_id: listing.owner_id,
+        seller_organization_id: listing.owner_organization_id,
+        message,
+    };
+    let command = Command::new(actor, state.clock.now(), action);
+    let loaded = state
+        .aggregates
+        .negotiations
+        .execute(Uuid::now_v7(), None, command)
+        .await?;
+    respond(StatusCode::CREATED, &loaded)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ListQuery {
+    state: Option<NegotiationStatus>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// The caller's negotiations: as buyer, seller or broker.
+pub(super) async fn list(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    q: Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = q.0;
+    let limit = page_limit(q.limit)?;
+    let before = decode_cursor(q.cursor.as_deref())?;
+    let status = q.state.map(|s| s.as_str());
+    let rows = negotiation_board::mine(
+        &mut state.db.read().await?.conn(),
+        &auth.0,
+        status,
+        before,
+        limit + 1,
+    )
+    .await?;
+    let page = Page::from_rows(rows, limit, |r: &NegotiationRow| r.id, |r| r);
+    let items: Vec<_> = page
+        .items
+        .iter()
+        .map(|r| view(r.id, r.version, &r.data))
+        .collect();
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+pub(super) async fn get(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    let row = negotiation_board::get(&mut state.db.read().await?.conn(), path.into_inner())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !row.data.is_visible_to(Some(&auth.0)) {
+        return Err(AppError::NotFound);
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(row.version))
+        .json(view(row.id, row.version, &row.data)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct BrokerInput {
+    broker_id: Uuid,
+}
+
+pub(super) async fn broker(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Body<BrokerInput>,
+) -> Result<HttpResponse, AppError> {
+    let broker_id = body.value.broker_id;
+    let user = accounts::user_by_id(&mut state.db.read().await?.conn(), broker_id).await?;
+    let broker_is_tech_manager = user.is_some_and(|u| u.role == Role::TechManager);
+    run(
+        &state,
+        auth.0,
+        path.into_inner(),
+        if_match,
+        NegotiationAction::AssignBroker {
+            broker_id,
+            broker_is_tech_manager,
+        },
+    )
+    .await
+}
+
+pub(super) async fn nda(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, AppError> {
+    run(
+        &state,
+        auth.0,
+        path.into_inner(),
+        if_match,
+        NegotiationAction::SignNda,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct OfferInput {
+    terms: TermsInput,
+    #[serde(default)]
+    on_behalf_of: Option<Side>,
+}
+
+pub(super) async fn offer(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Body<OfferInput>,
+) -> Result<HttpResponse, AppError> {
+    let OfferInput {
+        terms,
+        on_behalf_of,
+    } = body.value;
+    let terms = Terms::parse(terms, &state.refs).map_err(|e| match e {
+        // Field paths are relative to the terms object of the body.
+        crate::domain::DomainError::Invalid(errors) => AppError::Unprocessable(
+            errors
+                .into_iter()
+                .map(|mut f| {
+                    f.field = format!("terms.{}", f.field);
+                    f
+                })
+                .collect(),
+        ),
+        other => AppError::Domain(other),
+    })?;
+    let action = NegotiationAction::MakeOffer {
+        offer_id: Uuid::now_v7(),
+        terms,
+        on_behalf_of,
+    };
+    run(&state, auth.0, path.into_inner(), if_match, action).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AcceptInput {
+    offer_id: Uuid,
+}
+
+pub(super) async fn accept(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Body<AcceptInput>,
+) -> Result<HttpResponse, AppError> {
+    run(
+        &state,
+        auth.0,
+        path.into_inner(),
+        if_match,
+        NegotiationAction::AcceptOffer {
+            offer_id: body.value.offer_id,
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AbandonInput {
+    reason: AbandonReason,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+pub(super) async fn abandon(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Body<AbandonInput>,
+) -> Result<HttpResponse, AppError> {
+    let AbandonInput { reason, note } = body.value;
+    run(
+        &state,
+        auth.0,
+        path.into_inner(),
+        if_match,
+        NegotiationAction::Abandon { reason, note },
+    )
+    .await
+}
