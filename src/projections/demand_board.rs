@@ -5,16 +5,18 @@
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use esrs::Aggregate;
-use serde::Serialize;
 use uuid::Uuid;
 
+use super::doc::{self, DocRow};
 use super::search::province_of;
 use super::Projection;
 use crate::domain::demand::{Demand, DemandData, DemandEvent, DemandState};
 use crate::domain::{Actor, Recorded, Role};
 use crate::store::log::LoggedEvent;
-use crate::store::sql::{Arg, Conn, Row};
+use crate::store::sql::{Arg, Conn};
 use crate::store::StoreError;
+
+pub const TABLE: &str = "demand_view";
 
 pub struct DemandBoard;
 
@@ -25,7 +27,7 @@ impl Projection for DemandBoard {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &["demand_view"]
+        &[TABLE]
     }
 
     async fn apply(&self, conn: &mut Conn<'_>, event: &LoggedEvent) -> Result<(), StoreError> {
@@ -72,47 +74,15 @@ impl Projection for DemandBoard {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct DemandRow {
-    pub id: Uuid,
-    pub version: i32,
-    pub data: DemandData,
-}
-
-fn row_from(r: &Row) -> Result<DemandRow, StoreError> {
-    Ok(DemandRow {
-        id: r.uuid("id")?,
-        version: r.i64("version")? as i32,
-        data: r.json("doc")?,
-    })
-}
+pub type DemandRow = DocRow<DemandData>;
 
 pub async fn get(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<DemandRow>, StoreError> {
-    conn.fetch_optional(
-        "SELECT id, version, doc FROM demand_view WHERE id = $1",
-        &[Arg::Uuid(id)],
-    )
-    .await?
-    .as_ref()
-    .map(row_from)
-    .transpose()
+    doc::get(conn, TABLE, id).await
 }
 
 /// Rows by id, in no particular order (the caller orders them, e.g. by search rank).
 pub async fn get_many(conn: &mut Conn<'_>, ids: &[Uuid]) -> Result<Vec<DemandRow>, StoreError> {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(100) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT id, version, doc FROM demand_view WHERE id IN ({})",
-            placeholders.join(", ")
-        );
-        let args: Vec<Arg> = chunk.iter().map(|id| Arg::Uuid(*id)).collect();
-        for r in conn.fetch_all(&sql, &args).await? {
-            out.push(row_from(&r)?);
-        }
-    }
-    Ok(out)
+    doc::get_many(conn, TABLE, ids).await
 }
 
 #[derive(Debug, Default, Clone)]
@@ -171,7 +141,7 @@ pub async fn search(
     }
     sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", arg(Arg::I64(limit))));
     let rows = conn.fetch_all(&sql, &args).await?;
-    rows.iter().map(row_from).collect()
+    rows.iter().map(doc::from_row).collect()
 }
 
 /// Published demands whose valid-until day is over on `today` (a China date).
@@ -191,8 +161,5 @@ pub async fn due_for_expiry(
 
 /// Every row in id order: what the rebuild test compares.
 pub async fn dump(conn: &mut Conn<'_>) -> Result<Vec<DemandRow>, StoreError> {
-    let rows = conn
-        .fetch_all("SELECT id, version, doc FROM demand_view ORDER BY id", &[])
-        .await?;
-    rows.iter().map(row_from).collect()
+    doc::dump(conn, TABLE).await
 }

@@ -5,14 +5,14 @@
 
 use async_trait::async_trait;
 use esrs::Aggregate;
-use serde::Serialize;
 use uuid::Uuid;
 
+use super::doc::{self, DocRow};
 use super::Projection;
 use crate::domain::listing::{Listing, ListingData, ListingEvent, ListingState};
 use crate::domain::{Actor, Recorded, Role};
 use crate::store::log::LoggedEvent;
-use crate::store::sql::{Arg, Conn, Row};
+use crate::store::sql::{Arg, Conn};
 use crate::store::StoreError;
 
 pub struct ListingCatalogue;
@@ -81,47 +81,15 @@ impl Projection for ListingCatalogue {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct ListingRow {
-    pub id: Uuid,
-    pub version: i32,
-    pub data: ListingData,
-}
-
-fn row_from(r: &Row) -> Result<ListingRow, StoreError> {
-    Ok(ListingRow {
-        id: r.uuid("id")?,
-        version: r.i64("version")? as i32,
-        data: r.json("doc")?,
-    })
-}
+pub type ListingRow = DocRow<ListingData>;
 
 pub async fn get(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<ListingRow>, StoreError> {
-    conn.fetch_optional(
-        "SELECT id, version, doc FROM listing_view WHERE id = $1",
-        &[Arg::Uuid(id)],
-    )
-    .await?
-    .as_ref()
-    .map(row_from)
-    .transpose()
+    doc::get(conn, TABLE, id).await
 }
 
 /// Rows by id, in no particular order (the caller orders them, e.g. by search rank).
 pub async fn get_many(conn: &mut Conn<'_>, ids: &[Uuid]) -> Result<Vec<ListingRow>, StoreError> {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(100) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT id, version, doc FROM listing_view WHERE id IN ({})",
-            placeholders.join(", ")
-        );
-        let args: Vec<Arg> = chunk.iter().map(|id| Arg::Uuid(*id)).collect();
-        for r in conn.fetch_all(&sql, &args).await? {
-            out.push(row_from(&r)?);
-        }
-    }
-    Ok(out)
+    doc::get_many(conn, TABLE, ids).await
 }
 
 #[derive(Debug, Default, Clone)]
@@ -195,7 +163,7 @@ pub async fn search(
         arg(Arg::I64(limit), &mut args)
     ));
     let rows = conn.fetch_all(&sql, &args).await?;
-    rows.iter().map(row_from).collect()
+    rows.iter().map(doc::from_row).collect()
 }
 
 /// Every row in id order: what the rebuild test compares before and after.
@@ -207,6 +175,6 @@ pub async fn dump(conn: &mut Conn<'_>) -> Result<Vec<(ListingRow, String, i64)>,
         )
         .await?;
     rows.iter()
-        .map(|r| Ok((row_from(r)?, r.text("status")?, r.i64("trl")?)))
+        .map(|r| Ok((doc::from_row(r)?, r.text("status")?, r.i64("trl")?)))
         .collect()
 }

@@ -6,13 +6,32 @@ use esrs::Aggregate;
 use serde::Deserialize;
 
 use crate::auth::Authenticated;
-use crate::domain::demand::Demand;
 use crate::domain::listing::{Listing, ListingEvent};
 use crate::domain::{Recorded, Role};
 use crate::error::AppError;
 use crate::http::{page_limit, Query};
 use crate::startup::AppState;
 use crate::store::log::{self, LoggedEvent};
+
+/// Parts of stored events that belong to their parties, not to the feed: open-call proposals,
+/// what negotiating parties write and offer, and what a verification found. (Listings'
+/// confidential detail is removed by the aggregate's own `redacted`.)
+const PRIVATE: &[(&str, &[&str])] = &[
+    ("demand", &["/event/application/proposal"]),
+    (
+        "negotiation",
+        &["/event/message", "/event/note", "/event/offer/terms"],
+    ),
+    (
+        "verification_request",
+        &[
+            "/event/content/description",
+            "/event/milestone/description",
+            "/event/report",
+            "/event/note",
+        ],
+    ),
+];
 
 /// The payload with everything confidential removed, whatever the aggregate.
 pub fn public_payload(event: &LoggedEvent) -> Result<serde_json::Value, AppError> {
@@ -22,18 +41,19 @@ pub fn public_payload(event: &LoggedEvent) -> Result<serde_json::Value, AppError
         recorded.event = recorded.event.redacted();
         return serde_json::to_value(recorded).map_err(|e| AppError::Internal(e.into()));
     }
-    if event.aggregate_type == Demand::NAME && event.event_type == "applied" {
-        // A proposal is for the demand's owner and its applicant, not for the feed.
-        let mut payload = event.payload.clone();
-        if let Some(app) = payload
-            .pointer_mut("/event/application")
-            .and_then(|a| a.as_object_mut())
-        {
-            app.remove("proposal");
+    let mut payload = event.payload.clone();
+    for (aggregate, pointers) in PRIVATE {
+        if event.aggregate_type != *aggregate {
+            continue;
         }
-        return Ok(payload);
+        for pointer in *pointers {
+            let (parent, key) = pointer.rsplit_once('/').expect("pointers have a parent");
+            if let Some(obj) = payload.pointer_mut(parent).and_then(|p| p.as_object_mut()) {
+                obj.remove(key);
+            }
+        }
     }
-    Ok(event.payload.clone())
+    Ok(payload)
 }
 
 #[derive(Deserialize)]

@@ -209,6 +209,18 @@ both!(
                 .status(),
             StatusCode::FORBIDDEN
         );
+        // The feed says a verification completed, not what it found.
+        let stat = app.user(Role::Statistician, None).await;
+        let feed = app
+            .get("/api/v1/events?limit=100", Some(&stat.token))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(feed.contains("\"completed\""), "{feed}");
+        for private in ["样机通过", "首批样品", "软包电池"] {
+            assert!(!feed.contains(private), "the feed shows {private}");
+        }
     }
 );
 
@@ -506,6 +518,21 @@ both!(
         }
         let (_, l) = json_of(app.get("/api/v1/negotiations", Some(&other.token)).await).await;
         assert!(l["items"].as_array().unwrap().is_empty());
+        // The event feed records that offers were made and accepted, not their terms or messages.
+        let stat = app.user(Role::Statistician, None).await;
+        let feed = app
+            .get("/api/v1/events?limit=100", Some(&stat.token))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            feed.contains("\"offer_made\"") && feed.contains("\"agreed\""),
+            "{feed}"
+        );
+        for private in ["rate_bp", "4500000000", "希望独占许可"] {
+            assert!(!feed.contains(private), "the feed shows {private}");
+        }
     }
 );
 
