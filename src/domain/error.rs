@@ -45,6 +45,15 @@ impl DomainError {
     }
 }
 
+/// `Ok` when the actor may act, `Forbidden(message)` otherwise: the first check of every command.
+pub fn require(allowed: bool, message: &str) -> Result<(), DomainError> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(DomainError::forbidden(message))
+    }
+}
+
 /// Collects field errors so a command reports every problem at once, not just the first.
 #[derive(Debug, Default)]
 pub struct Validation(Vec<FieldError>);

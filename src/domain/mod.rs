@@ -11,6 +11,8 @@ pub mod listing;
 pub mod negotiation;
 pub mod organization;
 pub mod reference;
+#[cfg(test)]
+pub mod testing;
 pub mod text;
 pub mod user;
 pub mod verification;

@@ -260,6 +260,9 @@ pub(super) async fn offer(
         terms,
         on_behalf_of,
     } = body.value;
+    let id = path.into_inner();
+    // Visibility before content: a caller who may not see the negotiation learns nothing.
+    visible(&state, id, &auth.0).await?;
     let terms = Terms::parse(terms, &state.refs).map_err(|e| match e {
         // Field paths are relative to the terms object of the body.
         crate::domain::DomainError::Invalid(errors) => AppError::Unprocessable(
@@ -278,7 +281,15 @@ pub(super) async fn offer(
         terms,
         on_behalf_of,
     };
-    run(&state, auth.0, path.into_inner(), if_match, action).await
+    run(&state, auth.0, id, if_match, action).await
+}
+
+/// 404 unless `actor` may see negotiation `id`.
+async fn visible(state: &AppState, id: Uuid, actor: &Actor) -> Result<(), AppError> {
+    match negotiation_board::get(&mut state.db.read().await?.conn(), id).await? {
+        Some(row) if row.data.is_visible_to(Some(actor)) => Ok(()),
+        _ => Err(AppError::NotFound),
+    }
 }
 
 #[derive(Deserialize)]

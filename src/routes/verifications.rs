@@ -316,12 +316,18 @@ pub(super) async fn complete(
         trl_after,
         report,
     } = body.value;
+    let id = path.into_inner();
+    // Visibility before content: a caller who may not see the request learns nothing.
+    match verification_queue::get(&mut state.db.read().await?.conn(), id).await? {
+        Some(row) if row.data.is_visible_to(Some(&auth.0)) => {}
+        _ => return Err(AppError::NotFound),
+    }
     let trl_after = Trl::parse("trl_after", trl_after)
         .map_err(|e: FieldError| AppError::Unprocessable(vec![e]))?;
     run(
         &state,
         auth.0,
-        path.into_inner(),
+        id,
         if_match,
         VerificationAction::Complete {
             outcome,

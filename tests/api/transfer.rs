@@ -835,3 +835,64 @@ both!(
         assert_eq!(r.status(), StatusCode::CONFLICT);
     }
 );
+
+both!(
+    invisible_negotiations_and_requests_are_404_before_any_validation,
+    |app: TestApp| async move {
+        let c = cast(&app).await;
+        let buyer = app.user(Role::Enterprise, None).await;
+        let (_, v) = json_of(
+            app.post(
+                "/api/v1/negotiations",
+                Some(&buyer.token),
+                Some(&json!({"listing_id": c.listing})),
+            )
+            .await,
+        )
+        .await;
+        let neg = v["id"].as_str().unwrap().to_string();
+        let (_, v) = json_of(
+            app.post(
+                "/api/v1/verification-requests",
+                Some(&c.researcher.token),
+                Some(&request_body(&app, c.listing, c.provider_org)),
+            )
+            .await,
+        )
+        .await;
+        let req = v["id"].as_str().unwrap().to_string();
+        let stranger = app.user(Role::Enterprise, None).await;
+        // Invalid content from someone who may not see the target: 404, not 422.
+        let r = app
+            .post(
+                &format!("/api/v1/negotiations/{neg}/offers"),
+                Some(&stranger.token),
+                Some(&terms(-5, json!({"kind": "lump_sum"}))),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        let bad = json!({"outcome": "success", "trl_after": 42, "report": "x"});
+        let r = app
+            .post(
+                &format!("/api/v1/verification-requests/{req}/complete"),
+                Some(&stranger.token),
+                Some(&bad),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        // The same from a participant is a 422 naming the field.
+        let (s, v) = json_of(
+            app.post(
+                &format!("/api/v1/verification-requests/{req}/complete"),
+                Some(&c.provider.token),
+                Some(&bad),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(
+            (s, v["errors"][0]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("trl_after"))
+        );
+    }
+);

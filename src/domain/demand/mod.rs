@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::calendar::china_date;
-use super::error::Validation;
+use super::error::{require, Validation};
 use super::listing::Trl;
 use super::reference::{ReferenceData, RegionCode, TechnologyField};
 use super::text::{clean, Title};
@@ -27,7 +27,7 @@ const TITLE_MAX: usize = 200;
 const DESCRIPTION_MAX: usize = 5_000;
 const KEYWORDS_MAX: usize = 20;
 const KEYWORD_LEN_MAX: usize = 40;
-/// 10^18 fen (10^16 yuan): far above any real budget, yet inside `i64`.
+/// 10^15 fen (10^13 yuan): far above any real budget, well inside `i64`.
 const MAX_AMOUNT_FEN: i64 = 1_000_000_000_000_000;
 const CRITERIA_MAX: usize = 5_000;
 const PROPOSAL_MAX: usize = 5_000;
@@ -853,14 +853,6 @@ fn decide(
                 },
             ])
         }
-    }
-}
-
-fn require(allowed: bool, message: &str) -> Result<(), DomainError> {
-    if allowed {
-        Ok(())
-    } else {
-        Err(DomainError::forbidden(message))
     }
 }
 

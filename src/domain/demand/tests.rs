@@ -1,3 +1,4 @@
+use crate::domain::testing::{assert_conflict, assert_forbidden, fields, message_of};
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 use esrs::Aggregate;
 use serde_json::json;
@@ -181,47 +182,8 @@ fn terms() -> OpenCallTerms {
     content(DemandKind::OpenCall).open_call.unwrap()
 }
 
-/// The fields of an `Invalid` error, in order; anything else fails the test.
-fn fields(err: DomainError) -> Vec<String> {
-    match err {
-        DomainError::Invalid(errors) => errors.into_iter().map(|e| e.field).collect(),
-        other => panic!("expected Invalid, got {other:?}"),
-    }
-}
-
 fn invalid(input: DemandInput) -> Vec<String> {
     fields(parse(input).expect_err("input should be refused"))
-}
-
-fn message_of(err: &DomainError, field: &str) -> String {
-    match err {
-        DomainError::Invalid(errors) => errors
-            .iter()
-            .find(|e| e.field == field)
-            .unwrap_or_else(|| panic!("no error on {field}: {errors:?}"))
-            .message
-            .clone(),
-        other => panic!("expected Invalid, got {other:?}"),
-    }
-}
-
-fn assert_forbidden(err: DomainError, who: &str) {
-    assert!(
-        matches!(err, DomainError::Forbidden(_)),
-        "{who}: expected Forbidden, got {err:?}"
-    );
-}
-
-fn assert_conflict(err: DomainError, containing: &str) {
-    match err {
-        DomainError::Conflict(message) => {
-            assert!(
-                message.contains(containing),
-                "conflict '{message}' does not mention '{containing}'"
-            )
-        }
-        other => panic!("expected Conflict, got {other:?}"),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::error::Validation;
+use super::error::{require, Validation};
 use super::reference::{IpKind, ReferenceData, RegionCode, TechnologyField};
 use super::text::{clean, Title};
 use super::{Actor, Command, DomainError, DomainEvent, FieldError, Recorded, Role};
@@ -880,14 +880,6 @@ fn decide(
             require_status(status, S::Published, "transferred")?;
             Ok(ListingEvent::Transferred { contract_id })
         }
-    }
-}
-
-fn require(allowed: bool, message: &str) -> Result<(), DomainError> {
-    if allowed {
-        Ok(())
-    } else {
-        Err(DomainError::forbidden(message))
     }
 }
 

@@ -12,7 +12,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::error::Validation;
+use super::error::{require, Validation};
 use super::reference::ReferenceData;
 use super::text::{clean, Title};
 use super::{Actor, Command, DomainError, DomainEvent, FieldError, Recorded, Role};
@@ -886,14 +886,6 @@ fn decide(
             v.finish()?;
             Ok(NegotiationEvent::Abandoned { reason, note })
         }
-    }
-}
-
-fn require(allowed: bool, message: &str) -> Result<(), DomainError> {
-    if allowed {
-        Ok(())
-    } else {
-        Err(DomainError::forbidden(message))
     }
 }
 

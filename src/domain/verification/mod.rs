@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::error::Validation;
+use super::error::{require, Validation};
 use super::listing::Trl;
 use super::text::{clean, Title};
 use super::{Actor, Command, DomainError, DomainEvent, Recorded, Role};
@@ -831,14 +831,6 @@ fn decide(
                 reason: parse_reason(&reason)?,
             })
         }
-    }
-}
-
-fn require(allowed: bool, message: &str) -> Result<(), DomainError> {
-    if allowed {
-        Ok(())
-    } else {
-        Err(DomainError::forbidden(message))
     }
 }
 
