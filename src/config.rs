@@ -27,6 +27,12 @@ pub struct Settings {
     pub expiry_sweep_ms: u64,
     /// A negotiation with no activity for this many days expires.
     pub negotiation_idle_days: u32,
+    /// Public holidays, and weekend days made working days (调休), for registration deadlines.
+    /// Set them for each year, in the TOML file or as `APP_HOLIDAYS=2026-10-01,2026-10-02`.
+    #[serde(default)]
+    pub holidays: Vec<chrono::NaiveDate>,
+    #[serde(default)]
+    pub extra_workdays: Vec<chrono::NaiveDate>,
 }
 
 impl Default for Settings {
@@ -42,6 +48,8 @@ impl Default for Settings {
             log_format: "pretty".into(),
             expiry_sweep_ms: 60_000,
             negotiation_idle_days: 30,
+            holidays: Vec::new(),
+            extra_workdays: Vec::new(),
         }
     }
 }
@@ -60,7 +68,13 @@ impl Settings {
             .set_default("expiry_sweep_ms", d.expiry_sweep_ms as i64)?
             .set_default("negotiation_idle_days", d.negotiation_idle_days as i64)?
             .add_source(config::File::with_name(&file).required(false))
-            .add_source(config::Environment::with_prefix("APP").try_parsing(true))
+            .add_source(
+                config::Environment::with_prefix("APP")
+                    .try_parsing(true)
+                    .list_separator(",")
+                    .with_list_parse_key("holidays")
+                    .with_list_parse_key("extra_workdays"),
+            )
             .build()?;
         let mut settings: Settings = built.try_deserialize()?;
         if let Ok(url) = std::env::var("DATABASE_URL") {

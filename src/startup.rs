@@ -14,7 +14,7 @@ use crate::auth::jwt::{load_or_create_secret, Tokens};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::domain::reference::ReferenceData;
-use crate::policies::{expiry, trl};
+use crate::policies::{expiry, follower, transfer, trl};
 use crate::projections::search::{index_dir, indexer, SearchIndex};
 use crate::projections::Projections;
 use crate::routes;
@@ -78,7 +78,16 @@ impl AppState {
             state.shutdown.subscribe(),
         ));
         tokio::spawn(expiry::run(state.clone(), state.shutdown.subscribe()));
-        tokio::spawn(trl::run(state.clone(), state.shutdown.subscribe()));
+        tokio::spawn(follower::run(
+            Box::new(trl::TrlFromVerification),
+            state.clone(),
+            state.shutdown.subscribe(),
+        ));
+        tokio::spawn(follower::run(
+            Box::new(transfer::TransferOnRegistration),
+            state.clone(),
+            state.shutdown.subscribe(),
+        ));
     }
 }
 

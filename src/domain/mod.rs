@@ -4,6 +4,7 @@
 
 pub mod actor;
 pub mod calendar;
+pub mod contract;
 pub mod demand;
 pub mod envelope;
 pub mod error;

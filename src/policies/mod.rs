@@ -2,4 +2,6 @@
 //! the log rather than by a request.
 
 pub mod expiry;
+pub mod follower;
+pub mod transfer;
 pub mod trl;

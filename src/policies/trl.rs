@@ -8,53 +8,34 @@
 //! requests already revised its TRL (`ReviseTrl` with a known `source` appends nothing), and a
 //! TRL the listing already has or exceeds is left alone.
 
-use std::time::Duration;
-
-use actix_web::web;
+use async_trait::async_trait;
 use esrs::Aggregate;
-use tokio::sync::watch;
 
 use crate::domain::listing::ListingAction;
 use crate::domain::verification::VerificationRequest;
 use crate::domain::{Actor, Command, DomainError};
 use crate::error::AppError;
 use crate::startup::AppState;
-use crate::store::log::{self, LoggedEvent};
-use crate::store::sql::Arg;
-use crate::store::{Db, StoreError};
+use crate::store::log::LoggedEvent;
 
-pub const NAME: &str = "trl_from_verification";
-const PAGE: i64 = 500;
+use super::follower::Policy;
 
-pub async fn checkpoint(db: &Db) -> Result<i64, StoreError> {
-    let mut rc = db.read().await?;
-    let row = rc
-        .conn()
-        .fetch_optional(
-            "SELECT position FROM policy_checkpoints WHERE name = $1",
-            &[Arg::Text(NAME.into())],
-        )
-        .await?;
-    Ok(match row {
-        Some(r) => r.i64("position")?,
-        None => 0,
-    })
+pub struct TrlFromVerification;
+
+#[async_trait]
+impl Policy for TrlFromVerification {
+    fn name(&self) -> &'static str {
+        "trl_from_verification"
+    }
+
+    /// For each successful completion that raises the TRL, revises the listing's TRL as the
+    /// system actor.
+    async fn handle(&self, state: &AppState, entries: &[LoggedEvent]) -> Result<usize, AppError> {
+        handle(state, entries).await
+    }
 }
 
-async fn save_checkpoint(db: &Db, position: i64) -> Result<(), StoreError> {
-    let mut tx = db.begin().await?;
-    tx.conn()
-        .execute(
-            "INSERT INTO policy_checkpoints (name, position) VALUES ($1, $2) \
-             ON CONFLICT (name) DO UPDATE SET position = excluded.position",
-            &[Arg::Text(NAME.into()), Arg::I64(position)],
-        )
-        .await?;
-    tx.commit().await
-}
-
-/// Acts on the entries (without recording a checkpoint): for each successful completion that
-/// raises the TRL, revises the listing's TRL as the system actor.
+/// Acts on the entries (the follower records the checkpoint).
 pub async fn handle(state: &AppState, entries: &[LoggedEvent]) -> Result<usize, AppError> {
     let mut revised = 0;
     for e in entries {
@@ -105,38 +86,4 @@ pub async fn handle(state: &AppState, entries: &[LoggedEvent]) -> Result<usize, 
         }
     }
     Ok(revised)
-}
-
-/// Handles one page of the log after the checkpoint; `Ok(false)` when there was nothing new.
-pub async fn catch_up_once(state: &AppState) -> Result<bool, AppError> {
-    let from = checkpoint(&state.db).await?;
-    let page = log::after(&mut state.db.read().await?.conn(), from, PAGE).await?;
-    let Some(last) = page.last().map(|e| e.position) else {
-        return Ok(false);
-    };
-    handle(state, &page).await?;
-    save_checkpoint(&state.db, last).await?;
-    Ok(true)
-}
-
-pub async fn run(state: web::Data<AppState>, mut shutdown: watch::Receiver<bool>) {
-    loop {
-        if *shutdown.borrow() {
-            return;
-        }
-        let progressed = match catch_up_once(&state).await {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::warn!(error = %e, "TRL policy could not catch up; retrying");
-                false
-            }
-        };
-        if !progressed {
-            tokio::select! {
-                _ = state.appended.notified() => {}
-                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-                _ = shutdown.changed() => {}
-            }
-        }
-    }
 }

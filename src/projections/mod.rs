@@ -6,6 +6,7 @@
 //! transaction appending a command's events, writes each to the global log and then to every
 //! projection. A read model is therefore never behind or ahead of the events it shows.
 
+pub mod contract_stats;
 pub mod demand_board;
 pub mod doc;
 pub mod listing_catalogue;
@@ -48,6 +49,7 @@ impl Projections {
             Box::new(demand_board::DemandBoard),
             Box::new(verification_queue::VerificationQueue),
             Box::new(negotiation_board::NegotiationBoard),
+            Box::new(contract_stats::ContractRegister),
         ]))
     }
 

@@ -1,6 +1,7 @@
 //! The HTTP API, one module per route group. Base path `/api/v1` except the service routes.
 
 pub mod auth;
+pub mod contracts;
 pub mod demands;
 pub mod events;
 pub mod health;
@@ -9,6 +10,7 @@ pub mod negotiations;
 pub mod organizations;
 pub mod search;
 pub mod spec;
+pub mod stats;
 pub mod verifications;
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -87,6 +89,24 @@ routes! {
     post "/api/v1/negotiations/{id}/offers" => negotiations::offer;
     post "/api/v1/negotiations/{id}/accept" => negotiations::accept;
     post "/api/v1/negotiations/{id}/abandon" => negotiations::abandon;
+
+    get "/api/v1/negotiations/{id}/contract-draft" => negotiations::contract_draft;
+
+    post "/api/v1/contracts" => contracts::submit;
+    get "/api/v1/contracts" => contracts::list;
+    get "/api/v1/contracts/{id}" => contracts::get;
+    post "/api/v1/contracts/{id}/accept" => contracts::accept;
+    post "/api/v1/contracts/{id}/request-correction" => contracts::request_correction;
+    post "/api/v1/contracts/{id}/resubmit" => contracts::resubmit;
+    post "/api/v1/contracts/{id}/expert-review" => contracts::expert_review;
+    post "/api/v1/contracts/{id}/register" => contracts::register;
+    post "/api/v1/contracts/{id}/refuse" => contracts::refuse;
+    post "/api/v1/contracts/{id}/amend" => contracts::amend;
+    post "/api/v1/contracts/{id}/payments" => contracts::payment;
+    post "/api/v1/contracts/{id}/cancel" => contracts::cancel;
+    post "/api/v1/contracts/{id}/revoke" => contracts::revoke;
+
+    get "/api/v1/stats/contracts" => stats::contracts;
 
     get "/api/v1/events" => events::feed;
 }

@@ -342,3 +342,78 @@ pub(super) async fn abandon(
     )
     .await
 }
+
+/// `GET /negotiations/{id}/contract-draft`: the body of a contract registration (`POST
+/// /contracts`) pre-filled from an agreed negotiation: type and price from the agreed terms,
+/// parties from their organizations, field and IP kinds from the listing. Fields nobody can
+/// know yet (the technology amount, exact dates, a party without an organization) are filled
+/// with the best guess and meant to be reviewed before submitting.
+pub(super) async fn contract_draft(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    let mut rc = state.db.read().await?;
+    let row = negotiation_board::get(&mut rc.conn(), path.into_inner())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let n = &row.data;
+    if !n.is_visible_to(Some(&auth.0)) {
+        return Err(AppError::NotFound);
+    }
+    let terms = n.agreed_terms().ok_or_else(|| {
+        AppError::Conflict("only an agreed negotiation has terms to register".into())
+    })?;
+    let listing = listing_catalogue::get(&mut rc.conn(), n.listing_id)
+        .await?
+        .map(|l| l.data);
+    let seller = draft_party(&mut rc, n.seller_organization_id).await?;
+    let buyer = draft_party(&mut rc, n.buyer_organization_id).await?;
+    let today = crate::domain::calendar::china_date(state.clock.now());
+    let until = today
+        .checked_add_months(chrono::Months::new(terms.term_months))
+        .unwrap_or(today);
+    let draft = serde_json::json!({
+        "taxonomy": crate::domain::contract::TAXONOMY,
+        "contract_type": terms.contract_type,
+        "contract_subtype": terms.contract_subtype,
+        "title": listing.as_ref().map(|l| l.content.title.as_str().to_string()).unwrap_or_default(),
+        "seller": seller,
+        "buyer": buyer,
+        "broker_id": n.broker_id,
+        "signing_date": today,
+        "validity_start": today,
+        "validity_end": until,
+        "contract_amount_fen": terms.price_fen,
+        "technology_amount_fen": terms.price_fen,
+        "field": listing.as_ref().map(|l| l.content.field.as_str().to_string()).unwrap_or_default(),
+        "ip_kinds": listing.as_ref().map(|l| {
+            let mut kinds: Vec<String> = l.content.ip_rights.iter().map(|r| r.kind.as_str().to_string()).collect();
+            kinds.sort();
+            kinds.dedup();
+            kinds
+        }).unwrap_or_default(),
+        "negotiation_id": row.id,
+        "listing_id": n.listing_id,
+        "demand_id": n.demand_id,
+    });
+    Ok(HttpResponse::Ok().json(draft))
+}
+
+/// A contract party as far as its organization tells; blank where it has none.
+async fn draft_party(
+    rc: &mut crate::store::ReadConn,
+    org_id: Option<Uuid>,
+) -> Result<serde_json::Value, AppError> {
+    let org = match org_id {
+        Some(id) => accounts::organization(&mut rc.conn(), id).await?,
+        None => None,
+    };
+    Ok(serde_json::json!({
+        "organization_id": org_id,
+        "name": org.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
+        "party_nature": org.as_ref().map(|o| o.party_nature.clone()).unwrap_or_default(),
+        "region": org.as_ref().map(|o| o.region.clone()).unwrap_or_default(),
+        "zone": org.as_ref().and_then(|o| o.zone.clone()),
+    }))
+}

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::sqlite::{SqliteEventStore, SqliteStoreError};
 use super::{is_unique_violation, Db, StoreError};
+use crate::domain::contract::ContractRegistration;
 use crate::domain::demand::Demand;
 use crate::domain::listing::Listing;
 use crate::domain::negotiation::Negotiation;
@@ -218,6 +219,7 @@ pub struct Aggregates {
     pub demands: EventStoreOf<Demand>,
     pub verifications: EventStoreOf<VerificationRequest>,
     pub negotiations: EventStoreOf<Negotiation>,
+    pub contracts: EventStoreOf<ContractRegistration>,
 }
 
 impl Aggregates {
@@ -230,7 +232,8 @@ impl Aggregates {
             listings: EventStoreOf::build(db, projections, appended.clone()).await?,
             demands: EventStoreOf::build(db, projections, appended.clone()).await?,
             verifications: EventStoreOf::build(db, projections, appended.clone()).await?,
-            negotiations: EventStoreOf::build(db, projections, appended).await?,
+            negotiations: EventStoreOf::build(db, projections, appended.clone()).await?,
+            contracts: EventStoreOf::build(db, projections, appended).await?,
         })
     }
 }

@@ -10,4 +10,5 @@ mod listings;
 mod log_and_projections;
 mod search;
 mod spec;
+mod statistics;
 mod transfer;

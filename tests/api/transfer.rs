@@ -272,9 +272,12 @@ both!(
             .await
             .unwrap();
         tx.commit().await.unwrap();
-        while techmarket::policies::trl::catch_up_once(&app.state)
-            .await
-            .unwrap()
+        while techmarket::policies::follower::catch_up_once(
+            &techmarket::policies::trl::TrlFromVerification,
+            &app.state,
+        )
+        .await
+        .unwrap()
         {}
 
         assert_eq!(
@@ -294,7 +297,7 @@ both!(
             .count();
         assert_eq!(from_request, 1);
         assert!(
-            techmarket::policies::trl::checkpoint(&app.state.db)
+            techmarket::policies::follower::checkpoint(&app.state.db, "trl_from_verification")
                 .await
                 .unwrap()
                 >= entries.last().unwrap().position

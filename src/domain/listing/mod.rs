@@ -873,8 +873,9 @@ fn decide(
         }
 
         ListingAction::MarkTransferred { contract_id } => {
+            // A registrar, or the platform acting on a registered contract (policies::transfer).
             require(
-                actor.role == Role::Registrar,
+                actor.role == Role::Registrar || actor.is_system(),
                 "only a registrar can mark a listing transferred",
             )?;
             require_status(status, S::Published, "transferred")?;

@@ -2297,3 +2297,15 @@ fn a_trl_revision_from_the_same_source_is_applied_once() {
     );
     assert_eq!((n, state.listing.unwrap().content.trl), (1, trl(7)));
 }
+
+#[test]
+fn the_platform_marks_a_listing_transferred_on_a_registered_contract() {
+    let mut s = in_status(ListingStatus::Published, false);
+    s.ok(
+        Actor::system(),
+        ListingAction::MarkTransferred {
+            contract_id: Uuid::from_u128(7),
+        },
+    );
+    assert_eq!(s.listing().status, ListingStatus::Transferred);
+}

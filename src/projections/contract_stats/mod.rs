@@ -1,0 +1,197 @@
+//! Contract registrations: the registrar's queue (`contract_view`) and the contract-value
+//! statistics (`contract_stat_facts`, and `contract_stat_ip_facts` for cuts by IP kind). Both
+//! are written by one projection, in the transaction that appends the event, from the state of
+//! the contract just before and just after it (see [`facts`]).
+
+pub mod facts;
+pub mod query;
+
+use async_trait::async_trait;
+use esrs::Aggregate;
+use uuid::Uuid;
+
+use super::doc::{self, DocRow, Where};
+use super::Projection;
+use crate::domain::contract::{ContractData, ContractEvent, ContractRegistration, ContractState};
+use crate::domain::{Actor, Recorded, Role};
+use crate::store::log::LoggedEvent;
+use crate::store::sql::{Arg, Conn};
+use crate::store::StoreError;
+use facts::{facts_for, Fact};
+
+pub const TABLE: &str = "contract_view";
+
+pub struct ContractRegister;
+
+const FACT_COLUMNS: &str = "contract_id, seq, part, recorded_at, registered_basis, signing_date, count_delta, \
+    amount_delta, tech_amount_delta, taxonomy, contract_type, subtype, field, seller_nature, buyer_nature, \
+    seller_region, buyer_region, seller_province, buyer_province, seller_zone, buyer_zone, flow";
+
+fn fact_args(f: &Fact) -> Vec<Arg> {
+    let d = &f.dims;
+    vec![
+        Arg::Uuid(f.contract_id),
+        Arg::I64(f.seq),
+        Arg::I64(f.part),
+        Arg::Time(f.recorded_at),
+        Arg::Text(f.registered_basis.to_string()),
+        Arg::Text(f.signing_date.to_string()),
+        Arg::I64(f.count),
+        Arg::I64(f.contract_amount_fen),
+        Arg::I64(f.technology_amount_fen),
+        Arg::Text(d.taxonomy.clone()),
+        Arg::Text(d.contract_type.clone()),
+        Arg::Text(d.subtype.clone()),
+        Arg::Text(d.field.clone()),
+        Arg::Text(d.seller_nature.clone()),
+        Arg::Text(d.buyer_nature.clone()),
+        Arg::Text(d.seller_region.clone()),
+        Arg::Text(d.buyer_region.clone()),
+        Arg::Text(d.seller_province.clone()),
+        Arg::Text(d.buyer_province.clone()),
+        Arg::Text(d.seller_zone.clone()),
+        Arg::Text(d.buyer_zone.clone()),
+        Arg::Text(d.flow.to_string()),
+    ]
+}
+
+fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[async_trait]
+impl Projection for ContractRegister {
+    fn name(&self) -> &'static str {
+        "contract_register"
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &[TABLE, "contract_stat_facts", "contract_stat_ip_facts"]
+    }
+
+    async fn apply(&self, conn: &mut Conn<'_>, event: &LoggedEvent) -> Result<(), StoreError> {
+        if event.aggregate_type != ContractRegistration::NAME {
+            return Ok(());
+        }
+        let recorded: Recorded<ContractEvent> = serde_json::from_value(event.payload.clone())?;
+        let fact_event = recorded.event.clone();
+        let before = get(conn, event.aggregate_id).await?.map(|r| r.data);
+        let Some(after) = ContractRegistration::apply_event(
+            ContractState {
+                contract: before.clone(),
+            },
+            recorded,
+        )
+        .contract
+        else {
+            return Err(StoreError::Other(format!(
+                "contract {} has no submission event",
+                event.aggregate_id
+            )));
+        };
+        let (seller, buyer) = after.current_parties();
+        conn.execute(
+            "INSERT INTO contract_view (id, version, status, submitter_id, seller_organization_id, \
+             buyer_organization_id, listing_id, due_on, updated_at, doc) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT (id) DO UPDATE SET version = excluded.version, status = excluded.status, \
+             submitter_id = excluded.submitter_id, seller_organization_id = excluded.seller_organization_id, \
+             buyer_organization_id = excluded.buyer_organization_id, listing_id = excluded.listing_id, \
+             due_on = excluded.due_on, updated_at = excluded.updated_at, doc = excluded.doc",
+            &[
+                Arg::Uuid(event.aggregate_id),
+                Arg::I64(event.version as i64),
+                Arg::Text(after.status.as_str().into()),
+                Arg::Uuid(after.submitter_id),
+                Arg::OptUuid(seller.organization_id),
+                Arg::OptUuid(buyer.organization_id),
+                Arg::OptUuid(after.content.listing_id),
+                Arg::OptText(after.due_on.map(|d| d.to_string())),
+                Arg::Time(after.updated_at),
+                Arg::Json(serde_json::to_value(&after)?),
+            ],
+        )
+        .await?;
+        let facts = facts_for(
+            event.aggregate_id,
+            event.version as i64,
+            event.recorded_at,
+            before.as_ref(),
+            &after,
+            &fact_event,
+        );
+        for f in &facts {
+            let args = fact_args(f);
+            conn.execute(
+                &format!(
+                    "INSERT INTO contract_stat_facts ({FACT_COLUMNS}) VALUES ({})",
+                    placeholders(args.len())
+                ),
+                &args,
+            )
+            .await?;
+            for kind in &f.ip_kinds {
+                let mut args = fact_args(f);
+                args.push(Arg::Text(kind.clone()));
+                conn.execute(
+                    &format!(
+                        "INSERT INTO contract_stat_ip_facts ({FACT_COLUMNS}, ip_kind) VALUES ({})",
+                        placeholders(args.len())
+                    ),
+                    &args,
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+pub type ContractRow = DocRow<ContractData>;
+
+pub async fn get(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<ContractRow>, StoreError> {
+    doc::get(conn, TABLE, id).await
+}
+
+/// A registrar's (or statistician's, or admin's) queue: every registration; anyone else sees
+/// the ones they submitted or whose seller or buyer organization is theirs. Oldest due first
+/// when filtering by a state with deadlines, newest first otherwise.
+pub async fn queue(
+    conn: &mut Conn<'_>,
+    viewer: &Actor,
+    status: Option<&str>,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<ContractRow>, StoreError> {
+    let mut w = Where::default();
+    if !matches!(
+        viewer.role,
+        Role::Registrar | Role::Statistician | Role::PlatformAdmin
+    ) {
+        let me = w.arg(Arg::Uuid(viewer.user_id));
+        let mut who = format!("submitter_id = {me}");
+        if let Some(org) = viewer.organization_id {
+            let o = w.arg(Arg::Uuid(org));
+            who = format!("({who} OR seller_organization_id = {o} OR buyer_organization_id = {o})");
+        }
+        w.and(who);
+    }
+    if let Some(s) = status {
+        let p = w.arg(Arg::Text(s.into()));
+        w.and(format!("status = {p}"));
+    }
+    if let Some(b) = before {
+        let p = w.arg(Arg::Uuid(b));
+        w.and(format!("id < {p}"));
+    }
+    let p = w.arg(Arg::I64(limit));
+    let sql = format!(
+        "SELECT id, version, doc FROM {TABLE} WHERE {} ORDER BY id DESC LIMIT {p}",
+        w.sql()
+    );
+    let rows = conn.fetch_all(&sql, &w.args).await?;
+    rows.iter().map(doc::from_row).collect()
+}

@@ -1,0 +1,475 @@
+//! Technology-contract registration (技术合同认定登记): submission (from scratch, or from the
+//! draft an agreed negotiation pre-fills), the registrar's decisions with their deadlines, and
+//! what follows registration (amendments, payments, cancellation, revocation).
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::auth::Authenticated;
+use crate::domain::calendar::china_date;
+use crate::domain::contract::{
+    ContractAction, ContractContent, ContractData, ContractInput, ContractState, ContractStatus,
+    Party, PartyInput, WorkingCalendar,
+};
+use crate::domain::{Actor, Command, FieldError};
+use crate::error::AppError;
+use crate::http::{decode_cursor, etag, page_limit, Body, IfMatch, Page, Query};
+use crate::projections::contract_stats::{self, ContractRow};
+use crate::projections::listing_catalogue;
+use crate::startup::AppState;
+use crate::store::accounts;
+use crate::store::aggregates::Loaded;
+
+#[derive(Serialize)]
+struct View<'a> {
+    id: Uuid,
+    version: i32,
+    #[serde(flatten)]
+    data: &'a ContractData,
+    /// Past its due date today (China date) while the registrar still has to decide.
+    overdue: bool,
+}
+
+fn view<'a>(state: &AppState, id: Uuid, version: i32, data: &'a ContractData) -> View<'a> {
+    View {
+        id,
+        version,
+        data,
+        overdue: data.is_overdue_on(china_date(state.clock.now())),
+    }
+}
+
+fn respond(
+    state: &AppState,
+    status: StatusCode,
+    loaded: &Loaded<ContractState>,
+) -> Result<HttpResponse, AppError> {
+    let data = loaded.state.contract.as_ref().ok_or(AppError::NotFound)?;
+    let mut resp = HttpResponse::build(status);
+    resp.insert_header(etag(loaded.version));
+    if status == StatusCode::CREATED {
+        resp.insert_header(("Location", format!("/api/v1/contracts/{}", loaded.id)));
+    }
+    Ok(resp.json(view(state, loaded.id, loaded.version, data)))
+}
+
+fn visible_to(actor: Actor) -> impl FnOnce(&ContractState) -> Result<(), AppError> + Send {
+    move |s| match &s.contract {
+        Some(c) if c.is_visible_to(Some(&actor)) => Ok(()),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+async fn run(
+    state: &AppState,
+    actor: Actor,
+    id: Uuid,
+    if_match: IfMatch,
+    action: ContractAction,
+) -> Result<HttpResponse, AppError> {
+    let command = Command::new(actor, state.clock.now(), action);
+    let loaded = state
+        .aggregates
+        .contracts
+        .execute_checked(id, if_match.0, visible_to(actor), command)
+        .await?;
+    respond(state, StatusCode::OK, &loaded)
+}
+
+fn calendar(state: &AppState) -> WorkingCalendar {
+    WorkingCalendar::new(
+        state.settings.holidays.iter().copied(),
+        state.settings.extra_workdays.iter().copied(),
+    )
+}
+
+/// Parses the content, then checks what needs I/O: named organizations exist, and a party on
+/// the platform takes its declared zone from its organization when it gives none.
+async fn content(state: &AppState, mut input: ContractInput) -> Result<ContractContent, AppError> {
+    let mut rc = state.db.read().await?;
+    let mut errors = Vec::new();
+    for (path, party) in [("seller", &mut input.seller), ("buyer", &mut input.buyer)] {
+        if let Some(org_id) = party.organization_id {
+            match accounts::organization(&mut rc.conn(), org_id).await? {
+                Some(org) => {
+                    if party.zone.is_none() {
+                        party.zone = org.zone;
+                    }
+                }
+                None => errors.push(FieldError::new(
+                    format!("{path}.organization_id"),
+                    "no such organization",
+                )),
+            }
+        }
+    }
+    drop(rc);
+    let parsed = ContractContent::parse(input, &state.refs, china_date(state.clock.now()));
+    match (parsed, errors.is_empty()) {
+        (Ok(c), true) => Ok(c),
+        (Ok(_), false) => Err(AppError::Unprocessable(errors)),
+        (Err(crate::domain::DomainError::Invalid(mut more)), _) => {
+            errors.append(&mut more);
+            Err(AppError::Unprocessable(errors))
+        }
+        (Err(e), _) => Err(e.into()),
+    }
+}
+
+pub(super) async fn submit(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    body: Body<ContractInput>,
+) -> Result<HttpResponse, AppError> {
+    let actor = auth.0;
+    let content = content(&state, body.value).await?;
+    let command = Command::new(actor, state.clock.now(), ContractAction::Submit(content));
+    let loaded = state
+        .aggregates
+        .contracts
+        .execute(Uuid::now_v7(), None, command)
+        .await?;
+    respond(&state, StatusCode::CREATED, &loaded)
+}
+
+pub(super) async fn resubmit(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Body<ContractInput>,
+) -> Result<HttpResponse, AppError> {
+    let content = content(&state, body.value).await?;
+    run(
+        &state,
+        auth.0,
+        path.into_inner(),
+        if_match,
+        ContractAction::Resubmit {
+            content,
+            calendar: calendar(&state),
+        },
+    )
+    .await
+}
+
+pub(super) async fn accept(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, AppError> {
+    run(
+        &state,
+        auth.0,
+        path.into_inner(),
+        if_match,
+        ContractAction::Accept {
+            calendar: calendar(&state),
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ReasonsInput {
+    reasons: Vec<String>,
+}
+
+pub(super) async fn request_correction(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Body<ReasonsInput>,
+) -> Result<HttpResponse, AppError> {
+    run(
+        &state,
+        auth.0,
+        path.into_inner(),
+        if_match,
+        ContractAction::RequestCorrection {
+            reasons: body.value.reasons,
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct OpinionInput {
+    opinion: String,
+}
+
+pub(super) async fn expert_review(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Body<OpinionInput>,
+) -> Result<HttpResponse, AppError> {
+    run(
+        &state,
+        auth.0,
+        path.into_inner(),
+        if_match,
+        ContractAction::ExpertReview {
+            opinion: body.value.opinion,
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RegisterInput {
+    registration_number: String,
+}
+
+/// Registers the contract. A job-related listing with negotiated pricing must first have had
+/// its price public notice (公示) run its full period.
+pub(super) async fn register(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Body<RegisterInput>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let mut rc = state.db.read().await?;
+    let row = contract_stats::get(&mut rc.conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !row.data.is_visible_to(Some(&auth.0)) {
+        return Err(AppError::NotFound);
+    }
+    if let Some(listing_id) = row.data.content.listing_id {
+        if let Some(listing) = listing_catalogue::get(&mut rc.conn(), listing_id).await? {
+            let l = &listing.data;
+            let ran = l
+                .price_notice
+                .as_ref()
+                .is_some_and(|n| n.has_run_by(state.clock.now()));
+            if l.needs_price_notice() && !ran {
+                return Err(AppError::Conflict(
+                    "the listing is job-related with negotiated pricing: its price public notice (公示) must run its full period first".into(),
+                ));
+            }
+        }
+    }
+    drop(rc);
+    run(
+        &state,
+        auth.0,
+        id,
+        if_match,
+        ContractAction::Register {
+            registration_number: body.value.registration_number,
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RefuseInput {
+    reason_code: String,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+pub(super) async fn refuse(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Body<RefuseInput>,
+) -> Result<HttpResponse, AppError> {
+    let RefuseInput { reason_code, note } = body.value;
+    run(
+        &state,
+        auth.0,
+        path.into_inner(),
+        if_match,
+        ContractAction::Refuse { reason_code, note },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AmendInput {
+    effective_on: NaiveDate,
+    contract_amount_fen: i64,
+    technology_amount_fen: i64,
+    #[serde(default)]
+    seller: Option<PartyInput>,
+    #[serde(default)]
+    buyer: Option<PartyInput>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+pub(super) async fn amend(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Body<AmendInput>,
+) -> Result<HttpResponse, AppError> {
+    let AmendInput {
+        effective_on,
+        contract_amount_fen,
+        technology_amount_fen,
+        seller,
+        buyer,
+        note,
+    } = body.value;
+    let party = |path: &str, p: Option<PartyInput>| {
+        p.map(|p| Party::parse(path, &p, &state.refs)).transpose()
+    };
+    let seller = party("seller", seller)?;
+    let buyer = party("buyer", buyer)?;
+    let action = ContractAction::Amend {
+        amendment_id: Uuid::now_v7(),
+        effective_on,
+        contract_amount_fen,
+        technology_amount_fen,
+        seller,
+        buyer,
+        note,
+    };
+    run(&state, auth.0, path.into_inner(), if_match, action).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PaymentInput {
+    amount_fen: i64,
+    received_on: NaiveDate,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+pub(super) async fn payment(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Body<PaymentInput>,
+) -> Result<HttpResponse, AppError> {
+    let PaymentInput {
+        amount_fen,
+        received_on,
+        note,
+    } = body.value;
+    let action = ContractAction::RecordPayment {
+        payment_id: Uuid::now_v7(),
+        amount_fen,
+        received_on,
+        note,
+    };
+    run(&state, auth.0, path.into_inner(), if_match, action).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct EndInput {
+    on: NaiveDate,
+    reason: String,
+}
+
+pub(super) async fn cancel(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Body<EndInput>,
+) -> Result<HttpResponse, AppError> {
+    let EndInput { on, reason } = body.value;
+    run(
+        &state,
+        auth.0,
+        path.into_inner(),
+        if_match,
+        ContractAction::Cancel { on, reason },
+    )
+    .await
+}
+
+pub(super) async fn revoke(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Body<EndInput>,
+) -> Result<HttpResponse, AppError> {
+    let EndInput { on, reason } = body.value;
+    run(
+        &state,
+        auth.0,
+        path.into_inner(),
+        if_match,
+        ContractAction::Revoke { on, reason },
+    )
+    .await
+}
+
+pub(super) async fn get(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    let row = contract_stats::get(&mut state.db.read().await?.conn(), path.into_inner())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !row.data.is_visible_to(Some(&auth.0)) {
+        return Err(AppError::NotFound);
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(row.version))
+        .json(view(&state, row.id, row.version, &row.data)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct QueueQuery {
+    state: Option<ContractStatus>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// The registrar's queue (everything, with due dates and overdue flags); for others, the
+/// registrations they submitted or are a party to.
+pub(super) async fn list(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    q: Query<QueueQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = q.0;
+    let limit = page_limit(q.limit)?;
+    let before = decode_cursor(q.cursor.as_deref())?;
+    let status = q.state.map(|s| s.as_str());
+    let rows = contract_stats::queue(
+        &mut state.db.read().await?.conn(),
+        &auth.0,
+        status,
+        before,
+        limit + 1,
+    )
+    .await?;
+    let page = Page::from_rows(rows, limit, |r: &ContractRow| r.id, |r| r);
+    let items: Vec<_> = page
+        .items
+        .iter()
+        .map(|r| view(&state, r.id, r.version, &r.data))
+        .collect();
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: page.next_cursor,
+    }))
+}

@@ -1,0 +1,1096 @@
+//! Contract registration and exact contract-value statistics (issue 5).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use esrs::Aggregate;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use techmarket::domain::calendar::china_date;
+use techmarket::domain::contract::{
+    ContractAction, ContractContent, ContractData, ContractEvent, ContractInput,
+    ContractRegistration, ContractState, WorkingCalendar,
+};
+use techmarket::domain::{Actor, Command, Recorded, Role};
+use techmarket::projections::contract_stats::query::{self, Cut, DateBasis, Dim, Granularity};
+use uuid::Uuid;
+
+use crate::both;
+use crate::helpers::{json_of, listing_body, TestApp, TestUser};
+
+fn party(name: &str, nature: &str, region: &str) -> Value {
+    json!({"name": name, "party_nature": nature, "region": region})
+}
+
+fn contract_body(
+    app: &TestApp,
+    ty: (&str, Option<&str>),
+    field: &str,
+    seller: Value,
+    buyer: Value,
+    amount: i64,
+    tech: i64,
+) -> Value {
+    let today = china_date(app.state.clock.now());
+    json!({
+        "contract_type": ty.0, "contract_subtype": ty.1, "title": "技术合同",
+        "seller": seller, "buyer": buyer,
+        "signing_date": (today - Duration::days(3)).to_string(),
+        "validity_start": today.to_string(), "validity_end": (today + Duration::days(365)).to_string(),
+        "contract_amount_fen": amount, "technology_amount_fen": tech, "field": field,
+        "ip_kinds": ["invention_patent"]
+    })
+}
+
+struct Desk {
+    seller: TestUser,
+    registrar: TestUser,
+    stat: TestUser,
+}
+
+async fn desk(app: &TestApp) -> Desk {
+    Desk {
+        seller: app.user(Role::Researcher, None).await,
+        registrar: app.user(Role::Registrar, None).await,
+        stat: app.user(Role::Statistician, None).await,
+    }
+}
+
+/// Submitted, accepted, expert-reviewed when needed, registered: the contract's id.
+async fn registered(app: &TestApp, d: &Desk, body: &Value) -> String {
+    let (s, v) = json_of(
+        app.post("/api/v1/contracts", Some(&d.seller.token), Some(body))
+            .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    let cmd = |verb: &str| format!("/api/v1/contracts/{id}/{verb}");
+    let (s, v) = json_of(
+        app.post(&cmd("accept"), Some(&d.registrar.token), None)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (s, v["status"].as_str()),
+        (StatusCode::OK, Some("accepted")),
+        "{v}"
+    );
+    if body["technology_amount_fen"].as_i64().unwrap() >= 500_000_000 {
+        let r = app
+            .post(
+                &cmd("expert-review"),
+                Some(&d.registrar.token),
+                Some(&json!({"opinion": "同意登记"})),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let number = format!("5001{}", &id[..8]);
+    let (s, v) = json_of(
+        app.post(
+            &cmd("register"),
+            Some(&d.registrar.token),
+            Some(&json!({"registration_number": number})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, v["status"].as_str()),
+        (StatusCode::OK, Some("registered")),
+        "{v}"
+    );
+    id
+}
+
+async fn stats(app: &TestApp, token: &str, query: &str) -> Value {
+    let (s, v) = json_of(
+        app.get(&format!("/api/v1/stats/contracts?{query}"), Some(token))
+            .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{query}: {v}");
+    v
+}
+
+both!(
+    a_known_data_set_gives_its_totals_in_json_and_csv,
+    |app: TestApp| async move {
+        let d = desk(&app).await;
+        let cq = |district: &str| party("重庆某研究院", "021", district);
+        let company = |region: &str| party("某公司", "150", region);
+        // By construction: 4 contracts, 3 types, 2 fields; an inflow from Sichuan, an outflow abroad.
+        let rows = [
+            (
+                ("development", Some("commissioned")),
+                "new_energy",
+                cq("500106"),
+                company("500112"),
+                10_000_000i64,
+                8_000_000i64,
+            ),
+            (
+                ("transfer", Some("patent_right")),
+                "new_energy",
+                cq("500107"),
+                company("500105"),
+                600_000_000,
+                550_000_000,
+            ),
+            (
+                ("license", Some("exclusive")),
+                "biomedicine",
+                party("四川大学", "022", "510000"),
+                company("500103"),
+                25_000_000,
+                25_000_000,
+            ),
+            (
+                ("development", Some("cooperative")),
+                "biomedicine",
+                cq("500106"),
+                party("Siemens AG", "300", "DE"),
+                123_456_789,
+                100_000_001,
+            ),
+        ];
+        for (ty, field, seller, buyer, amount, tech) in rows {
+            registered(
+                &app,
+                &d,
+                &contract_body(&app, ty, field, seller, buyer, amount, tech),
+            )
+            .await;
+        }
+        let v = stats(&app, &d.stat.token, "").await;
+        assert_eq!(v["totals"]["count"], 4);
+        assert_eq!(v["totals"]["contract_amount_fen"], 758_456_789i64);
+        assert_eq!(v["totals"]["technology_amount_fen"], 683_000_001i64);
+        assert_eq!(v["totals"]["contract_amount_wan"], "758.45");
+
+        let v = stats(&app, &d.stat.token, "by=flow").await;
+        let by: BTreeMap<String, (i64, i64)> = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["flow"].as_str().unwrap().to_string(),
+                    (
+                        i["count"].as_i64().unwrap(),
+                        i["contract_amount_fen"].as_i64().unwrap(),
+                    ),
+                )
+            })
+            .collect();
+        assert_eq!(by["within_chongqing"], (2, 610_000_000));
+        assert_eq!(by["chongqing_sichuan"], (1, 25_000_000));
+        assert_eq!(by["abroad"], (1, 123_456_789));
+
+        let v = stats(&app, &d.stat.token, "by=type,field").await;
+        let key = |i: &Value| {
+            format!(
+                "{}/{}",
+                i["type"].as_str().unwrap(),
+                i["field"].as_str().unwrap()
+            )
+        };
+        let by: BTreeMap<String, i64> = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| (key(i), i["technology_amount_fen"].as_i64().unwrap()))
+            .collect();
+        assert_eq!(
+            by,
+            BTreeMap::from([
+                ("development/biomedicine".into(), 100_000_001),
+                ("development/new_energy".into(), 8_000_000),
+                ("license/biomedicine".into(), 25_000_000),
+                ("transfer/new_energy".into(), 550_000_000),
+            ])
+        );
+        let v = stats(&app, &d.stat.token, "by=seller_province").await;
+        let sichuan = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["seller_province"] == "510000")
+            .unwrap();
+        assert_eq!(sichuan["count"], 1);
+
+        // CSV: fen and 万元, exactly, with a total line.
+        let r = app
+            .client
+            .get(app.url("/api/v1/stats/contracts?by=flow"))
+            .bearer_auth(&d.stat.token)
+            .header("Accept", "text/csv")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv"));
+        let csv = r.text().await.unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], "flow,count,contract_amount_fen,technology_amount_fen,contract_amount_wan,technology_amount_wan");
+        assert!(
+            lines.contains(&"abroad,1,123456789,100000001,123.45,100.00"),
+            "{csv}"
+        );
+        assert!(
+            lines.contains(&"chongqing_sichuan,1,25000000,25000000,25.00,25.00"),
+            "{csv}"
+        );
+        assert_eq!(
+            lines.last(),
+            Some(&"total,4,758456789,683000001,758.45,683.00")
+        );
+
+        // Who may read statistics.
+        assert_eq!(
+            app.get("/api/v1/stats/contracts", Some(&d.seller.token))
+                .await
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        for q in [
+            "by=colour",
+            "by=flow,flow",
+            "granularity=week",
+            "from=2026-02-01&to=2026-01-01",
+            "as_of=yesterday",
+        ] {
+            assert_eq!(
+                app.get(&format!("/api/v1/stats/contracts?{q}"), Some(&d.stat.token))
+                    .await
+                    .status(),
+                StatusCode::BAD_REQUEST,
+                "{q}"
+            );
+        }
+    }
+);
+
+both!(
+    from_agreed_negotiation_to_registered_amended_and_cancelled,
+    |app: TestApp| async move {
+        let d = desk(&app).await;
+        let seller_org = app.organization("重庆大学", "022", "500106").await;
+        let buyer_org = app.organization("长安汽车", "160", "500112").await;
+        let seller = app.user(Role::Researcher, Some(seller_org)).await;
+        let buyer = app.user(Role::Enterprise, Some(buyer_org)).await;
+        let mut body = listing_body("固态电池电解质");
+        body["trl"] = json!(6);
+        let listing = app.published(&seller, &body).await;
+        let (_, n) = json_of(
+            app.post(
+                "/api/v1/negotiations",
+                Some(&buyer.token),
+                Some(&json!({"listing_id": listing})),
+            )
+            .await,
+        )
+        .await;
+        let nid = n["id"].as_str().unwrap().to_string();
+        let terms = json!({"terms": {"contract_type": "transfer", "contract_subtype": "patent_right", "price_fen": 800_000_000i64,
+        "payment": {"kind": "instalments", "count": 2}, "term_months": 24, "territory": "中国", "exclusivity": "exclusive"}});
+        let (_, v) = json_of(
+            app.post(
+                &format!("/api/v1/negotiations/{nid}/offers"),
+                Some(&buyer.token),
+                Some(&terms),
+            )
+            .await,
+        )
+        .await;
+        let offer = v["offers"][0]["id"].as_str().unwrap().to_string();
+        app.post(
+            &format!("/api/v1/negotiations/{nid}/accept"),
+            Some(&seller.token),
+            Some(&json!({"offer_id": offer})),
+        )
+        .await;
+
+        // The draft is pre-filled from the agreed terms, the organizations and the listing.
+        let (s, mut draft) = json_of(
+            app.get(
+                &format!("/api/v1/negotiations/{nid}/contract-draft"),
+                Some(&seller.token),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{draft}");
+        assert_eq!(
+            (
+                draft["contract_type"].as_str(),
+                draft["contract_amount_fen"].as_i64()
+            ),
+            (Some("transfer"), Some(800_000_000))
+        );
+        assert_eq!(
+            (
+                draft["seller"]["region"].as_str(),
+                draft["buyer"]["party_nature"].as_str()
+            ),
+            (Some("500106"), Some("160"))
+        );
+        assert_eq!(draft["listing_id"], listing.to_string());
+        draft["technology_amount_fen"] = json!(700_000_000i64);
+        let (s, c) = json_of(
+            app.post("/api/v1/contracts", Some(&seller.token), Some(&draft))
+                .await,
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{c}");
+        let id = c["id"].as_str().unwrap().to_string();
+        let cmd = |verb: &str| format!("/api/v1/contracts/{id}/{verb}");
+
+        let (_, v) = json_of(
+            app.post(&cmd("accept"), Some(&d.registrar.token), None)
+                .await,
+        )
+        .await;
+        assert!(v["due_on"].is_string() && v["overdue"] == false, "{v}");
+        // 7,000,000 yuan of technology: expert review first.
+        let r = app
+            .post(
+                &cmd("register"),
+                Some(&d.registrar.token),
+                Some(&json!({"registration_number": "50011"})),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        app.post(
+            &cmd("expert-review"),
+            Some(&d.registrar.token),
+            Some(&json!({"opinion": "同意"})),
+        )
+        .await;
+        let before_register = app.state.clock.now();
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let (s, v) = json_of(
+            app.post(
+                &cmd("register"),
+                Some(&d.registrar.token),
+                Some(&json!({"registration_number": "50011"})),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(
+            (s, v["status"].as_str()),
+            (StatusCode::OK, Some("registered")),
+            "{v}"
+        );
+        let totals = |v: &Value| {
+            (
+                v["totals"]["count"].as_i64().unwrap(),
+                v["totals"]["contract_amount_fen"].as_i64().unwrap(),
+                v["totals"]["technology_amount_fen"].as_i64().unwrap(),
+            )
+        };
+        assert_eq!(
+            totals(&stats(&app, &d.stat.token, "").await),
+            (1, 800_000_000, 700_000_000)
+        );
+        // The registered contract marks the listing transferred (a policy following the log).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while json_of(app.get(&format!("/api/v1/listings/{listing}"), None).await)
+            .await
+            .1["status"]
+            != "transferred"
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the listing was not marked transferred"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+
+        let today = china_date(app.state.clock.now()).to_string();
+        let amend = json!({"effective_on": today, "contract_amount_fen": 900_000_000i64, "technology_amount_fen": 750_000_000i64, "note": "增加技术服务"});
+        let (s, v) = json_of(
+            app.post(&cmd("amend"), Some(&d.registrar.token), Some(&amend))
+                .await,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let after_amend = app.state.clock.now();
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        assert_eq!(
+            totals(&stats(&app, &d.stat.token, "").await),
+            (1, 900_000_000, 750_000_000)
+        );
+        let r = app
+            .post(
+                &cmd("payments"),
+                Some(&seller.token),
+                Some(&json!({"amount_fen": 400_000_000i64, "received_on": today})),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let (s, v) = json_of(
+            app.post(
+                &cmd("cancel"),
+                Some(&d.registrar.token),
+                Some(&json!({"on": today, "reason": "双方协商解除"})),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(
+            (s, v["status"].as_str()),
+            (StatusCode::OK, Some("cancelled")),
+            "{v}"
+        );
+        assert_eq!(totals(&stats(&app, &d.stat.token, "").await), (0, 0, 0));
+
+        // As of past instants, the past answers.
+        let at = |t: DateTime<Utc>| {
+            format!(
+                "as_of={}",
+                t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+            )
+        };
+        assert_eq!(
+            totals(&stats(&app, &d.stat.token, &at(before_register)).await),
+            (0, 0, 0)
+        );
+        assert_eq!(
+            totals(&stats(&app, &d.stat.token, &at(after_amend)).await),
+            (1, 900_000_000, 750_000_000)
+        );
+        // Amending a cancelled contract is refused and changes nothing.
+        let head = app.log_head().await;
+        assert_eq!(
+            app.post(&cmd("amend"), Some(&d.registrar.token), Some(&amend))
+                .await
+                .status(),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(app.log_head().await, head);
+    }
+);
+
+both!(
+    bad_registrations_are_refused_and_append_nothing,
+    |app: TestApp| async move {
+        let d = desk(&app).await;
+        let ok = contract_body(
+            &app,
+            ("consulting", None),
+            "new_energy",
+            party("甲", "021", "500106"),
+            party("乙", "150", "500112"),
+            1_000_000,
+            1_000_000,
+        );
+        let submitted = {
+            let (_, v) = json_of(
+                app.post("/api/v1/contracts", Some(&d.seller.token), Some(&ok))
+                    .await,
+            )
+            .await;
+            v["id"].as_str().unwrap().to_string()
+        };
+        let head = app.log_head().await;
+        let tomorrow = (china_date(app.state.clock.now()) + Duration::days(1)).to_string();
+        for (mutate, field) in [
+            (
+                json!({"technology_amount_fen": 2_000_000}),
+                "technology_amount_fen",
+            ),
+            (json!({"contract_amount_fen": 0}), "contract_amount_fen"),
+            (
+                json!({"technology_amount_fen": -5}),
+                "technology_amount_fen",
+            ),
+            (json!({"signing_date": tomorrow}), "signing_date"),
+            (json!({"field": "alchemy"}), "field"),
+            (json!({"contract_type": "gift"}), "contract_type"),
+            (json!({"taxonomy": "2001"}), "taxonomy"),
+        ] {
+            let mut body = ok.clone();
+            for (k, v) in mutate.as_object().unwrap() {
+                body[k] = v.clone();
+            }
+            let (s, v) = json_of(
+                app.post("/api/v1/contracts", Some(&d.seller.token), Some(&body))
+                    .await,
+            )
+            .await;
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{mutate}: {v}");
+            assert!(
+                v["errors"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|e| e["field"] == field),
+                "{mutate}: {v}"
+            );
+        }
+        let mut body = ok.clone();
+        body["seller"]["region"] = json!("123456");
+        let (_, v) = json_of(
+            app.post("/api/v1/contracts", Some(&d.seller.token), Some(&body))
+                .await,
+        )
+        .await;
+        assert_eq!(v["errors"][0]["field"], "seller.region");
+        // A registrar registering a contract never accepted; a non-registrar deciding.
+        let cmd = |verb: &str| format!("/api/v1/contracts/{submitted}/{verb}");
+        assert_eq!(
+            app.post(
+                &cmd("register"),
+                Some(&d.registrar.token),
+                Some(&json!({"registration_number": "1"}))
+            )
+            .await
+            .status(),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            app.post(&cmd("accept"), Some(&d.seller.token), None)
+                .await
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            app.post(&cmd("accept"), Some(&d.stat.token), None)
+                .await
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        // Refused: then not amendable.
+        app.post(&cmd("accept"), Some(&d.registrar.token), None)
+            .await;
+        let (s, _) = json_of(
+            app.post(
+                &cmd("refuse"),
+                Some(&d.registrar.token),
+                Some(&json!({"reason_code": "not_a_reason"})),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let head_before_refusal = app.log_head().await;
+        assert_eq!(
+            app.post(
+                &cmd("refuse"),
+                Some(&d.registrar.token),
+                Some(&json!({"reason_code": "unclear_subject"}))
+            )
+            .await
+            .status(),
+            StatusCode::OK
+        );
+        let today = china_date(app.state.clock.now()).to_string();
+        let amend = json!({"effective_on": today, "contract_amount_fen": 2_000_000, "technology_amount_fen": 1_000_000});
+        assert_eq!(
+            app.post(&cmd("amend"), Some(&d.registrar.token), Some(&amend))
+                .await
+                .status(),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            head_before_refusal,
+            head + 1,
+            "only the acceptance was appended before the refusal"
+        );
+        assert_eq!(app.log_head().await, head_before_refusal + 1);
+    }
+);
+
+// ------------------------------------------------------------------------------------------
+// Exactness: random histories, every cut against a recomputation straight from the log.
+
+type Key = Vec<String>;
+type Totals = BTreeMap<Key, (i64, i64, i64)>;
+
+/// An independent recomputation: folds every contract event in the log recorded up to `as_of`
+/// and adds up each registration, amendment (old out, new in) and end, by the cut's keys.
+async fn recompute(app: &TestApp, cut: &Cut) -> Totals {
+    let mut rc = app.state.db.read().await.unwrap();
+    let mut states: BTreeMap<Uuid, ContractData> = BTreeMap::new();
+    let mut out: Totals = BTreeMap::new();
+    let mut after = 0;
+    loop {
+        let page = techmarket::store::log::after(&mut rc.conn(), after, 500)
+            .await
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.position;
+        for e in page
+            .iter()
+            .filter(|e| e.aggregate_type == "contract_registration")
+        {
+            if cut.as_of.is_some_and(|t| e.recorded_at > t) {
+                continue;
+            }
+            let recorded: Recorded<ContractEvent> =
+                serde_json::from_value(e.payload.clone()).unwrap();
+            let event = recorded.event.clone();
+            let before = states.get(&e.aggregate_id).cloned();
+            let now = ContractRegistration::apply_event(
+                ContractState {
+                    contract: before.clone(),
+                },
+                recorded,
+            )
+            .contract
+            .unwrap();
+            let mut add = |c: &ContractData, sign: i64, on: NaiveDate| {
+                let date = match cut.date_basis {
+                    DateBasis::Registered => on,
+                    DateBasis::Signed => c.content.signing_date,
+                };
+                if cut.from.is_some_and(|f| date < f) || cut.to.is_some_and(|t| date > t) {
+                    return;
+                }
+                let (seller, buyer) = c.current_parties();
+                let (amount, tech) = c.current_amounts();
+                let province = |r: &str| {
+                    if r.len() == 6 {
+                        format!("{}0000", &r[..2])
+                    } else {
+                        r.to_string()
+                    }
+                };
+                let flow = match (
+                    province(seller.region.as_str()).as_str(),
+                    province(buyer.region.as_str()).as_str(),
+                ) {
+                    (s, b) if s.len() != 6 || b.len() != 6 => "abroad",
+                    ("500000", "500000") => "within_chongqing",
+                    ("500000", "510000") | ("510000", "500000") => "chongqing_sichuan",
+                    _ => "rest_of_china",
+                };
+                let kinds: Vec<String> = if cut.by.contains(&Dim::IpKind) {
+                    c.content
+                        .ip_kinds
+                        .iter()
+                        .map(|k| k.as_str().to_string())
+                        .collect()
+                } else {
+                    vec![String::new()]
+                };
+                for kind in kinds {
+                    let key: Key = cut
+                        .by
+                        .iter()
+                        .map(|d| match d {
+                            Dim::Period => {
+                                let s = date.to_string();
+                                match cut.granularity {
+                                    Granularity::Year => s[..4].to_string(),
+                                    Granularity::Month => s[..7].to_string(),
+                                    Granularity::Quarter => format!(
+                                        "{}-Q{}",
+                                        &s[..4],
+                                        s[5..7].parse::<u32>().unwrap().div_ceil(3)
+                                    ),
+                                }
+                            }
+                            Dim::Type => c.content.contract_type.contract_type.clone(),
+                            Dim::Field => c.content.field.as_str().to_string(),
+                            Dim::SellerNature => seller.party_nature.as_str().to_string(),
+                            Dim::BuyerNature => buyer.party_nature.as_str().to_string(),
+                            Dim::SellerRegion => seller.region.as_str().to_string(),
+                            Dim::BuyerRegion => buyer.region.as_str().to_string(),
+                            Dim::Flow => flow.to_string(),
+                            Dim::IpKind => kind.clone(),
+                            other => panic!("the recomputation does not cut by {other:?}"),
+                        })
+                        .collect();
+                    let t = out.entry(key).or_default();
+                    t.0 += sign;
+                    t.1 += sign * amount;
+                    t.2 += sign * tech;
+                }
+            };
+            match &event {
+                ContractEvent::Registered { registered_on, .. } => add(&now, 1, *registered_on),
+                ContractEvent::Amended { amendment } => {
+                    add(before.as_ref().unwrap(), -1, amendment.effective_on);
+                    add(&now, 1, amendment.effective_on);
+                }
+                ContractEvent::Cancelled { on, .. } | ContractEvent::Revoked { on, .. } => {
+                    add(before.as_ref().unwrap(), -1, *on)
+                }
+                _ => {}
+            }
+            states.insert(e.aggregate_id, now);
+        }
+    }
+    out.retain(|_, t| *t != (0, 0, 0));
+    out
+}
+
+async fn projected(app: &TestApp, cut: &Cut) -> Totals {
+    let mut rc = app.state.db.read().await.unwrap();
+    let (lines, _) = query::run(&mut rc.conn(), cut).await.unwrap();
+    lines
+        .into_iter()
+        .map(|l| {
+            (
+                l.keys,
+                (l.count, l.contract_amount_fen, l.technology_amount_fen),
+            )
+        })
+        .collect()
+}
+
+fn random_input(rng: &mut StdRng, today: NaiveDate) -> ContractInput {
+    let types = [
+        ("development", Some("commissioned")),
+        ("transfer", Some("patent_right")),
+        ("license", Some("sole")),
+        ("consulting", None),
+        ("service", Some("training")),
+    ];
+    let regions = ["500103", "500106", "500112", "510000", "440000", "DE"];
+    let natures = ["021", "022", "150", "170", "300"];
+    let fields = [
+        "new_energy",
+        "biomedicine",
+        "agriculture",
+        "electronic_information",
+    ];
+    let kinds = [
+        "invention_patent",
+        "utility_model",
+        "software_copyright",
+        "technical_secret",
+    ];
+    let (ty, sub) = *types.choose(rng).unwrap();
+    let amount = rng.gen_range(1_000_000i64..=50_000_000_000);
+    let tech = rng.gen_range(1..=amount);
+    let party = |rng: &mut StdRng| -> techmarket::domain::contract::PartyInput {
+        serde_json::from_value(json!({"name": "某单位", "party_nature": *natures.choose(rng).unwrap(), "region": *regions.choose(rng).unwrap()})).unwrap()
+    };
+    let seller = party(rng);
+    let buyer = party(rng);
+    let n_kinds = rng.gen_range(0..=2);
+    let ip: Vec<String> = kinds
+        .choose_multiple(rng, n_kinds)
+        .map(|s| s.to_string())
+        .collect();
+    serde_json::from_value(json!({
+        "contract_type": ty, "contract_subtype": sub, "title": "随机合同", "seller": seller, "buyer": buyer,
+        "signing_date": (today - Duration::days(rng.gen_range(0..400))).to_string(),
+        "validity_start": today.to_string(), "validity_end": (today + Duration::days(100)).to_string(),
+        "contract_amount_fen": amount, "technology_amount_fen": tech,
+        "field": *fields.choose(rng).unwrap(), "ip_kinds": ip
+    }))
+    .unwrap()
+}
+
+both!(
+    every_cut_equals_a_recomputation_from_the_log,
+    |app: TestApp| async move {
+        let mut rng = StdRng::seed_from_u64(5);
+        let submitter = Actor {
+            user_id: Uuid::now_v7(),
+            role: Role::Researcher,
+            organization_id: None,
+        };
+        let registrar = Actor {
+            user_id: Uuid::now_v7(),
+            role: Role::Registrar,
+            organization_id: None,
+        };
+        let store = &app.state.aggregates.contracts;
+        let calendar = WorkingCalendar::new([], []);
+        let mut live: Vec<Uuid> = Vec::new();
+        let mut instants = Vec::new();
+        for step in 0..60 {
+            // Time passes unevenly, across months and quarters.
+            app.state
+                .clock
+                .advance(Duration::days(rng.gen_range(0..40)));
+            let now = app.state.clock.now();
+            let today = china_date(now);
+            let roll = rng.gen_range(0..10);
+            if live.is_empty() || roll < 5 {
+                let content =
+                    ContractContent::parse(random_input(&mut rng, today), &app.state.refs, today)
+                        .unwrap();
+                let expert = content.requires_expert_review();
+                let id = Uuid::now_v7();
+                store
+                    .execute(
+                        id,
+                        None,
+                        Command::new(submitter, now, ContractAction::Submit(content)),
+                    )
+                    .await
+                    .unwrap();
+                store
+                    .execute(
+                        id,
+                        None,
+                        Command::new(
+                            registrar,
+                            now,
+                            ContractAction::Accept {
+                                calendar: calendar.clone(),
+                            },
+                        ),
+                    )
+                    .await
+                    .unwrap();
+                if expert {
+                    store
+                        .execute(
+                            id,
+                            None,
+                            Command::new(
+                                registrar,
+                                now,
+                                ContractAction::ExpertReview {
+                                    opinion: "同意".into(),
+                                },
+                            ),
+                        )
+                        .await
+                        .unwrap();
+                }
+                let number = format!("R{step}");
+                store
+                    .execute(
+                        id,
+                        None,
+                        Command::new(
+                            registrar,
+                            now,
+                            ContractAction::Register {
+                                registration_number: number,
+                            },
+                        ),
+                    )
+                    .await
+                    .unwrap();
+                live.push(id);
+            } else {
+                let id = live[rng.gen_range(0..live.len())];
+                let action = if roll < 8 {
+                    let amount = rng.gen_range(1_000_000i64..=50_000_000_000);
+                    let seller = (rng.gen_bool(0.3)).then(|| {
+                        let input = random_input(&mut rng, today);
+                        techmarket::domain::contract::Party::parse(
+                            "seller",
+                            &input.seller,
+                            &app.state.refs,
+                        )
+                        .unwrap()
+                    });
+                    ContractAction::Amend {
+                        amendment_id: Uuid::now_v7(),
+                        effective_on: today,
+                        contract_amount_fen: amount,
+                        technology_amount_fen: rng.gen_range(1..=amount),
+                        seller,
+                        buyer: None,
+                        note: None,
+                    }
+                } else if roll == 8 {
+                    ContractAction::Cancel {
+                        on: today,
+                        reason: "注销".into(),
+                    }
+                } else {
+                    ContractAction::Revoke {
+                        on: today,
+                        reason: "撤销".into(),
+                    }
+                };
+                let ends = !matches!(action, ContractAction::Amend { .. });
+                store
+                    .execute(id, None, Command::new(registrar, now, action))
+                    .await
+                    .unwrap();
+                if ends {
+                    live.retain(|l| *l != id);
+                }
+            }
+            instants.push(Utc::now());
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+
+        let mut cuts = Vec::new();
+        let dims: [&[Dim]; 9] = [
+            &[],
+            &[Dim::Period],
+            &[Dim::Type],
+            &[Dim::Field, Dim::Period],
+            &[Dim::SellerRegion],
+            &[Dim::Flow, Dim::BuyerNature],
+            &[Dim::IpKind],
+            &[Dim::BuyerRegion, Dim::Type, Dim::Period],
+            &[Dim::SellerNature, Dim::IpKind],
+        ];
+        for by in dims {
+            for granularity in [Granularity::Month, Granularity::Quarter, Granularity::Year] {
+                for date_basis in [DateBasis::Registered, DateBasis::Signed] {
+                    let as_of = [None, Some(instants[15]), Some(instants[40])][rng.gen_range(0..3)];
+                    cuts.push(Cut {
+                        by: by.to_vec(),
+                        granularity,
+                        date_basis,
+                        from: None,
+                        to: None,
+                        as_of,
+                    });
+                }
+            }
+        }
+        let today = china_date(app.state.clock.now());
+        cuts.push(Cut {
+            by: vec![Dim::Period],
+            from: Some(today - Duration::days(400)),
+            to: Some(today - Duration::days(100)),
+            ..Cut::default()
+        });
+
+        let mut before = Vec::new();
+        for cut in &cuts {
+            let p = projected(&app, cut).await;
+            assert_eq!(p, recompute(&app, cut).await, "cut {cut:?}");
+            before.push(p);
+        }
+        assert!(
+            before.iter().any(|p| p.len() > 3),
+            "the random history should give non-trivial cuts"
+        );
+        // And the same after dropping and rebuilding every read model from the log.
+        techmarket::projections::rebuild::rebuild(&app.state.db, &app.state.projections)
+            .await
+            .unwrap();
+        for (cut, b) in cuts.iter().zip(&before) {
+            assert_eq!(&projected(&app, cut).await, b, "after rebuild, cut {cut:?}");
+        }
+    }
+);
+
+both!(
+    the_price_notice_gates_registration_and_the_queue_flags_overdue,
+    |app: TestApp| async move {
+        let d = desk(&app).await;
+        let university = app.organization("重庆大学", "022", "500106").await;
+        let researcher = app.user(Role::Researcher, Some(university)).await;
+        let tto = app.user(Role::InstitutionAdmin, Some(university)).await;
+        let mut body = listing_body("职务发明：高效催化剂");
+        body["job_related"] = json!(true);
+        body["institution_id"] = json!(university);
+        body["pricing_mode"] = json!("negotiated");
+        body["asking_price_fen"] = Value::Null;
+        let listing = app.draft(&researcher, &body).await;
+        app.command(listing, "submit", &researcher.token, None)
+            .await;
+        assert_eq!(
+            app.command(listing, "publish", &tto.token, None)
+                .await
+                .status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            app.command(listing, "price-notice", &tto.token, None)
+                .await
+                .status(),
+            StatusCode::OK
+        );
+
+        let mut c = contract_body(
+            &app,
+            ("transfer", Some("patent_right")),
+            "new_energy",
+            party("重庆大学", "022", "500106"),
+            party("某公司", "150", "500112"),
+            30_000_000,
+            30_000_000,
+        );
+        c["listing_id"] = json!(listing);
+        let (_, v) = json_of(
+            app.post("/api/v1/contracts", Some(&researcher.token), Some(&c))
+                .await,
+        )
+        .await;
+        let id = v["id"].as_str().unwrap().to_string();
+        let cmd = |verb: &str| format!("/api/v1/contracts/{id}/{verb}");
+        let (_, v) = json_of(
+            app.post(&cmd("accept"), Some(&d.registrar.token), None)
+                .await,
+        )
+        .await;
+        let due: NaiveDate = v["due_on"].as_str().unwrap().parse().unwrap();
+        let accepted: NaiveDate = v["accepted_on"].as_str().unwrap().parse().unwrap();
+        // 15 working days: three weeks of weekdays, give or take where the weekend falls.
+        assert!(
+            (20..=22).contains(&(due - accepted).num_days()),
+            "{accepted} → {due}"
+        );
+
+        // The notice (15 days) has not run: registration is refused.
+        let (s, v) = json_of(
+            app.post(
+                &cmd("register"),
+                Some(&d.registrar.token),
+                Some(&json!({"registration_number": "N1"})),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{v}");
+        assert!(v["detail"].as_str().unwrap().contains("公示"));
+
+        // A month later the notice has run, and the registration is overdue in the queue.
+        app.state.clock.advance(Duration::days(30));
+        let (_, q) = json_of(
+            app.get("/api/v1/contracts?state=accepted", Some(&d.registrar.token))
+                .await,
+        )
+        .await;
+        let item = q["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id.as_str())
+            .cloned()
+            .unwrap();
+        assert_eq!(item["overdue"], true);
+        assert_eq!(item["due_on"], due.to_string());
+        let (s, v) = json_of(
+            app.post(
+                &cmd("register"),
+                Some(&d.registrar.token),
+                Some(&json!({"registration_number": "N1"})),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(
+            (s, v["status"].as_str(), v["overdue"].as_bool()),
+            (StatusCode::OK, Some("registered"), Some(false)),
+            "{v}"
+        );
+        // Others see only their own registrations.
+        let stranger = app.user(Role::Researcher, None).await;
+        let (_, q) = json_of(app.get("/api/v1/contracts", Some(&stranger.token)).await).await;
+        assert!(q["items"].as_array().unwrap().is_empty());
+        assert_eq!(
+            app.get(&format!("/api/v1/contracts/{id}"), Some(&stranger.token))
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+);
