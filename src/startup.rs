@@ -15,6 +15,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::domain::reference::ReferenceData;
 use crate::policies::{expiry, follower, transfer, trl};
+use crate::projections::contract_stats::cube::Cube;
 use crate::projections::search::{index_dir, indexer, SearchIndex};
 use crate::projections::Projections;
 use crate::routes;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub projections: Projections,
     pub search: Arc<SearchIndex>,
     pub search_dir: std::path::PathBuf,
+    /// The contract statistics in memory, for cuts at scale.
+    pub stats_cube: Arc<Cube>,
     /// Signalled after every successful command (wakes the search indexer).
     pub appended: Arc<Notify>,
     pub clock: Clock,
@@ -59,6 +62,7 @@ impl AppState {
             projections,
             search,
             search_dir,
+            stats_cube: Arc::new(Cube::default()),
             appended,
             clock: Clock::default(),
             refs,

@@ -34,6 +34,8 @@ CREATE TABLE contract_stat_facts (
     contract_id UUID NOT NULL,
     seq BIGINT NOT NULL,
     part BIGINT NOT NULL,
+    -- The event's position in the global log: followers (the in-memory cube) read facts in order.
+    position BIGINT NOT NULL,
     recorded_at TIMESTAMPTZ NOT NULL,
     registered_basis TEXT NOT NULL,
     signing_date TEXT NOT NULL,
@@ -53,14 +55,19 @@ CREATE TABLE contract_stat_facts (
     seller_zone TEXT NOT NULL,
     buyer_zone TEXT NOT NULL,
     flow TEXT NOT NULL,
+    -- The contract's IP kinds, ';'-joined: what the in-memory cube cuts IP kinds by.
+    ip_kinds TEXT NOT NULL,
     PRIMARY KEY (contract_id, seq, part)
 );
+CREATE INDEX contract_stat_facts_position ON contract_stat_facts(position);
 CREATE INDEX contract_stat_facts_registered ON contract_stat_facts(registered_basis, recorded_at);
 CREATE INDEX contract_stat_facts_signed ON contract_stat_facts(signing_date, recorded_at);
 CREATE TABLE contract_stat_ip_facts (
     contract_id UUID NOT NULL,
     seq BIGINT NOT NULL,
     part BIGINT NOT NULL,
+    -- The event's position in the global log: followers (the in-memory cube) read facts in order.
+    position BIGINT NOT NULL,
     recorded_at TIMESTAMPTZ NOT NULL,
     registered_basis TEXT NOT NULL,
     signing_date TEXT NOT NULL,

@@ -39,6 +39,15 @@ pub async fn rebuild(db: &Db, projections: &Projections) -> Result<RebuildReport
         }
         report.events += page.len() as u64;
     }
+    // Followers that copy a SQL read model (the statistics cube) start again from scratch.
+    conn.execute(
+        "INSERT INTO projection_generations (name, generation) VALUES ($1, 1) \
+         ON CONFLICT (name) DO UPDATE SET generation = projection_generations.generation + 1",
+        &[crate::store::sql::Arg::Text(
+            super::contract_stats::cube::GENERATION.into(),
+        )],
+    )
+    .await?;
     tx.commit().await?;
     Ok(report)
 }

@@ -14,7 +14,7 @@ use crate::domain::contract::{
     ContractAction, ContractContent, ContractData, ContractInput, ContractState, ContractStatus,
     Party, PartyInput, WorkingCalendar,
 };
-use crate::domain::{Actor, Command, FieldError};
+use crate::domain::{Actor, Command, FieldError, Role};
 use crate::error::AppError;
 use crate::http::{decode_cursor, etag, page_limit, Body, IfMatch, Page, Query};
 use crate::projections::contract_stats::{self, ContractRow};
@@ -124,7 +124,8 @@ pub(super) async fn submit(
     auth: Authenticated,
     body: Body<ContractInput>,
 ) -> Result<HttpResponse, AppError> {
-    let actor = auth.0;
+    // Who first: a wrong role learns nothing from validation.
+    let actor = *auth.require(&[Role::Researcher, Role::TechManager, Role::InstitutionAdmin])?;
     let content = content(&state, body.value).await?;
     let command = Command::new(actor, state.clock.now(), ContractAction::Submit(content));
     let loaded = state
@@ -247,6 +248,7 @@ pub(super) async fn register(
     if !row.data.is_visible_to(Some(&auth.0)) {
         return Err(AppError::NotFound);
     }
+    auth.require(&[Role::Registrar])?;
     if let Some(listing_id) = row.data.content.listing_id {
         if let Some(listing) = listing_catalogue::get(&mut rc.conn(), listing_id).await? {
             let l = &listing.data;

@@ -735,9 +735,18 @@ async fn recompute(app: &TestApp, cut: &Cut) -> Totals {
     out
 }
 
+/// The projection's answer, from SQL and from the in-memory cube, which must agree line for
+/// line and in their totals.
 async fn projected(app: &TestApp, cut: &Cut) -> Totals {
     let mut rc = app.state.db.read().await.unwrap();
-    let (lines, _) = query::run(&mut rc.conn(), cut).await.unwrap();
+    let (lines, totals) = query::run(&mut rc.conn(), cut).await.unwrap();
+    app.state.stats_cube.catch_up(&app.state.db).await.unwrap();
+    let (cube_lines, cube_totals) = app.state.stats_cube.run(cut).await;
+    assert_eq!(cube_lines, lines, "the cube and SQL differ on {cut:?}");
+    assert_eq!(
+        cube_totals, totals,
+        "the cube and SQL totals differ on {cut:?}"
+    );
     lines
         .into_iter()
         .map(|l| {

@@ -3,6 +3,7 @@
 //! are written by one projection, in the transaction that appends the event, from the state of
 //! the contract just before and just after it (see [`facts`]).
 
+pub mod cube;
 pub mod facts;
 pub mod query;
 
@@ -23,16 +24,17 @@ pub const TABLE: &str = "contract_view";
 
 pub struct ContractRegister;
 
-const FACT_COLUMNS: &str = "contract_id, seq, part, recorded_at, registered_basis, signing_date, count_delta, \
+const FACT_COLUMNS: &str = "contract_id, seq, part, position, recorded_at, registered_basis, signing_date, count_delta, \
     amount_delta, tech_amount_delta, taxonomy, contract_type, subtype, field, seller_nature, buyer_nature, \
     seller_region, buyer_region, seller_province, buyer_province, seller_zone, buyer_zone, flow";
 
-fn fact_args(f: &Fact) -> Vec<Arg> {
+fn fact_args(f: &Fact, position: i64) -> Vec<Arg> {
     let d = &f.dims;
     vec![
         Arg::Uuid(f.contract_id),
         Arg::I64(f.seq),
         Arg::I64(f.part),
+        Arg::I64(position),
         Arg::Time(f.recorded_at),
         Arg::Text(f.registered_basis.to_string()),
         Arg::Text(f.signing_date.to_string()),
@@ -124,17 +126,18 @@ impl Projection for ContractRegister {
             &fact_event,
         );
         for f in &facts {
-            let args = fact_args(f);
+            let mut args = fact_args(f, event.position);
+            args.push(Arg::Text(f.ip_kinds.join(";")));
             conn.execute(
                 &format!(
-                    "INSERT INTO contract_stat_facts ({FACT_COLUMNS}) VALUES ({})",
+                    "INSERT INTO contract_stat_facts ({FACT_COLUMNS}, ip_kinds) VALUES ({})",
                     placeholders(args.len())
                 ),
                 &args,
             )
             .await?;
             for kind in &f.ip_kinds {
-                let mut args = fact_args(f);
+                let mut args = fact_args(f, event.position);
                 args.push(Arg::Text(kind.clone()));
                 conn.execute(
                     &format!(
@@ -157,8 +160,8 @@ pub async fn get(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<ContractRow>, S
 }
 
 /// A registrar's (or statistician's, or admin's) queue: every registration; anyone else sees
-/// the ones they submitted or whose seller or buyer organization is theirs. Oldest due first
-/// when filtering by a state with deadlines, newest first otherwise.
+/// the ones they submitted or whose (current) seller or buyer organization is theirs. Newest
+/// first; each entry carries its due date and whether it is overdue.
 pub async fn queue(
     conn: &mut Conn<'_>,
     viewer: &Actor,

@@ -1,0 +1,292 @@
+//! An in-memory copy of the statistics facts, for cuts at scale.
+//!
+//! Summing a million fact rows in SQL takes hundreds of milliseconds; scanning a compact
+//! in-memory copy takes a few. The cube holds every fact with its dimensions dictionary-encoded
+//! and follows `contract_stat_facts` by log position (positions become visible in order, see
+//! `store::log`), so it is another catch-up projection: it answers from exactly the facts
+//! committed up to the log head it has read. The SQL query (`query::run`) stays the reference;
+//! the exactness tests hold the two equal.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use tokio::sync::RwLock;
+
+use super::query::{Cut, DateBasis, Dim, Granularity, Line, Totals};
+use crate::store::log;
+use crate::store::sql::Arg;
+use crate::store::{Db, StoreError};
+
+/// Every dimension but period and IP kind, in the order of [`Row::dims`].
+const DIMS: [Dim; 13] = [
+    Dim::Taxonomy,
+    Dim::Type,
+    Dim::Subtype,
+    Dim::Field,
+    Dim::SellerNature,
+    Dim::BuyerNature,
+    Dim::SellerRegion,
+    Dim::BuyerRegion,
+    Dim::SellerProvince,
+    Dim::BuyerProvince,
+    Dim::Flow,
+    Dim::SellerZone,
+    Dim::BuyerZone,
+];
+const COLUMNS: [&str; 13] = [
+    "taxonomy",
+    "contract_type",
+    "subtype",
+    "field",
+    "seller_nature",
+    "buyer_nature",
+    "seller_region",
+    "buyer_region",
+    "seller_province",
+    "buyer_province",
+    "flow",
+    "seller_zone",
+    "buyer_zone",
+];
+/// Log positions read per page.
+const PAGE: i64 = 50_000;
+pub const GENERATION: &str = "sql_read_models";
+
+#[derive(Default)]
+struct Dict {
+    values: Vec<String>,
+    codes: HashMap<String, u16>,
+}
+
+impl Dict {
+    fn code(&mut self, v: String) -> u16 {
+        if let Some(c) = self.codes.get(&v) {
+            return *c;
+        }
+        let c = self.values.len() as u16;
+        self.codes.insert(v.clone(), c);
+        self.values.push(v);
+        c
+    }
+}
+
+struct Row {
+    registered: i32,
+    signed: i32,
+    recorded_us: i64,
+    count: i64,
+    amount: i64,
+    tech: i64,
+    dims: [u16; 13],
+    /// Bit i set: the contract involves the IP kind coded i.
+    ip: u32,
+}
+
+#[derive(Default)]
+struct Inner {
+    generation: i64,
+    position: i64,
+    dicts: Vec<Dict>,
+    ip_kinds: Dict,
+    rows: Vec<Row>,
+}
+
+#[derive(Default)]
+pub struct Cube {
+    inner: RwLock<Inner>,
+}
+
+fn day(d: NaiveDate) -> i32 {
+    d.num_days_from_ce()
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, StoreError> {
+    s.parse()
+        .map_err(|e| StoreError::Other(format!("bad date {s} in facts: {e}")))
+}
+
+/// Periods encoded so that they sort as they read: months since year 0, quarters, years.
+fn period_code(d: i32, g: Granularity) -> u16 {
+    let date = NaiveDate::from_num_days_from_ce_opt(d).unwrap_or_default();
+    let (y, m) = (date.year().clamp(1900, 2900) - 1900, date.month0() as i32);
+    (match g {
+        Granularity::Year => y,
+        Granularity::Quarter => y * 4 + m / 3,
+        Granularity::Month => y * 12 + m,
+    }) as u16
+}
+
+fn period_name(code: u16, g: Granularity) -> String {
+    let c = code as i32;
+    match g {
+        Granularity::Year => format!("{}", c + 1900),
+        Granularity::Quarter => format!("{}-Q{}", c / 4 + 1900, c % 4 + 1),
+        Granularity::Month => format!("{}-{:02}", c / 12 + 1900, c % 12 + 1),
+    }
+}
+
+impl Cube {
+    /// Reads the facts committed since the last call (all of them after a rebuild of the SQL
+    /// read models), until the cube holds everything up to the log head as of now.
+    pub async fn catch_up(&self, db: &Db) -> Result<(), StoreError> {
+        let mut rc = db.read().await?;
+        let head = log::head(&mut rc.conn()).await?;
+        let generation = rc
+            .conn()
+            .fetch_optional(
+                "SELECT generation FROM projection_generations WHERE name = $1",
+                &[Arg::Text(GENERATION.into())],
+            )
+            .await?
+            .map(|r| r.i64("generation"))
+            .transpose()?
+            .unwrap_or(0);
+        {
+            let inner = self.inner.read().await;
+            if inner.generation == generation && inner.position >= head {
+                return Ok(());
+            }
+        }
+        let mut inner = self.inner.write().await;
+        if inner.generation != generation {
+            *inner = Inner {
+                generation,
+                ..Inner::default()
+            };
+        }
+        if inner.dicts.is_empty() {
+            inner.dicts = (0..DIMS.len()).map(|_| Dict::default()).collect();
+        }
+        let columns = COLUMNS.join(", ");
+        // Page by ranges of positions, not rows: the two facts of an amendment share a position
+        // and must never be split across pages.
+        while inner.position < head {
+            let upper = (inner.position + PAGE).min(head);
+            let rows = rc
+                .conn()
+                .fetch_all(
+                    &format!(
+                        "SELECT recorded_at, registered_basis, signing_date, count_delta, amount_delta, \
+                         tech_amount_delta, ip_kinds, {columns} FROM contract_stat_facts \
+                         WHERE position > $1 AND position <= $2 ORDER BY position, part"
+                    ),
+                    &[Arg::I64(inner.position), Arg::I64(upper)],
+                )
+                .await?;
+            let mut batch = Vec::with_capacity(rows.len());
+            for r in &rows {
+                let mut dims = [0u16; 13];
+                for (i, col) in COLUMNS.iter().enumerate() {
+                    dims[i] = inner.dicts[i].code(r.text(col)?);
+                }
+                let mut ip = 0u32;
+                for kind in r.text("ip_kinds")?.split(';').filter(|k| !k.is_empty()) {
+                    ip |= 1 << (inner.ip_kinds.code(kind.to_string()) as u32).min(31);
+                }
+                batch.push(Row {
+                    registered: day(parse_date(&r.text("registered_basis")?)?),
+                    signed: day(parse_date(&r.text("signing_date")?)?),
+                    recorded_us: r.time("recorded_at")?.timestamp_micros(),
+                    count: r.i64("count_delta")?,
+                    amount: r.i64("amount_delta")?,
+                    tech: r.i64("tech_amount_delta")?,
+                    dims,
+                    ip,
+                });
+            }
+            inner.rows.append(&mut batch);
+            inner.position = upper;
+        }
+        Ok(())
+    }
+
+    /// The cut, from memory. Same lines and totals as `query::run` on the same facts.
+    pub async fn run(&self, cut: &Cut) -> (Vec<Line>, Totals) {
+        let inner = self.inner.read().await;
+        let from = cut.from.map(day).unwrap_or(i32::MIN);
+        let to = cut.to.map(day).unwrap_or(i32::MAX);
+        let as_of = cut
+            .as_of
+            .map(|t: DateTime<Utc>| t.timestamp_micros())
+            .unwrap_or(i64::MAX);
+        let slots: Vec<Option<usize>> = cut
+            .by
+            .iter()
+            .map(|d| DIMS.iter().position(|x| x == d))
+            .collect();
+        let ip_slot = cut.by.iter().position(|d| *d == Dim::IpKind);
+        let mut groups: HashMap<[u16; 16], (i64, i64, i64)> = HashMap::new();
+        let mut totals = (0i64, 0i64, 0i64);
+        for r in &inner.rows {
+            let date = match cut.date_basis {
+                DateBasis::Registered => r.registered,
+                DateBasis::Signed => r.signed,
+            };
+            if date < from || date > to || r.recorded_us > as_of {
+                continue;
+            }
+            totals.0 += r.count;
+            totals.1 += r.amount;
+            totals.2 += r.tech;
+            let mut key = [0u16; 16];
+            for (i, d) in cut.by.iter().enumerate() {
+                key[i] = match (d, slots[i]) {
+                    (Dim::Period, _) => period_code(date, cut.granularity),
+                    (_, Some(slot)) => r.dims[slot],
+                    _ => 0,
+                };
+            }
+            let mut add = |key: [u16; 16]| {
+                let g = groups.entry(key).or_default();
+                g.0 += r.count;
+                g.1 += r.amount;
+                g.2 += r.tech;
+            };
+            match ip_slot {
+                None => add(key),
+                Some(slot) => {
+                    let mut bits = r.ip;
+                    while bits != 0 {
+                        let kind = bits.trailing_zeros() as u16;
+                        bits &= bits - 1;
+                        let mut k = key;
+                        k[slot] = kind;
+                        add(k);
+                    }
+                }
+            }
+        }
+        let mut lines: Vec<Line> = groups
+            .into_iter()
+            .filter(|(_, v)| *v != (0, 0, 0))
+            .map(|(key, (count, amount, tech))| Line {
+                keys: cut
+                    .by
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| match (d, slots[i]) {
+                        (Dim::Period, _) => period_name(key[i], cut.granularity),
+                        (Dim::IpKind, _) => inner.ip_kinds.values[key[i] as usize].clone(),
+                        (_, Some(slot)) => inner.dicts[slot].values[key[i] as usize].clone(),
+                        _ => String::new(),
+                    })
+                    .collect(),
+                count,
+                contract_amount_fen: amount,
+                technology_amount_fen: tech,
+            })
+            .collect();
+        lines.sort_by(|a, b| a.keys.cmp(&b.keys));
+        let totals = Totals {
+            count: totals.0,
+            contract_amount_fen: totals.1,
+            technology_amount_fen: totals.2,
+        };
+        (lines, totals)
+    }
+
+    /// How many facts the cube holds.
+    pub async fn fact_count(&self) -> usize {
+        self.inner.read().await.rows.len()
+    }
+}
