@@ -25,6 +25,7 @@ use super::reference::{
 use super::text::{clean, Title};
 use super::{Actor, Command, DomainError, DomainEvent, Recorded, Role};
 use crate::domain::calendar::china_date;
+use crate::domain::error::require;
 
 pub mod calendar;
 pub use calendar::WorkingCalendar;
@@ -1294,14 +1295,6 @@ fn check_ending(
 fn optional_note(v: &mut Validation, field: &str, note: Option<String>) -> Option<String> {
     note.and_then(|raw| v.take(clean(field, &raw, 0, NOTE_MAX)))
         .filter(|n| !n.is_empty())
-}
-
-fn require(allowed: bool, message: &str) -> Result<(), DomainError> {
-    if allowed {
-        Ok(())
-    } else {
-        Err(DomainError::forbidden(message))
-    }
 }
 
 fn require_status(
