@@ -302,6 +302,82 @@ async fn main() {
         println!("stats {name:<42} {}", percentiles(times));
     }
 
+    // Cut latency at a larger scale without another long load: copy the facts (distinct keys,
+    // same log positions, so the cube reads them) until there are `scale` times as many, reset
+    // the cube, and time the same cuts again.
+    let scale: i64 = std::env::var("FACT_SCALE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4);
+    if scale > 1 {
+        let cols = "recorded_at, registered_basis, signing_date, count_delta, amount_delta, tech_amount_delta, \
+                    taxonomy, contract_type, subtype, field, seller_nature, buyer_nature, seller_region, buyer_region, \
+                    seller_province, buyer_province, seller_zone, buyer_zone, flow, ip_kinds";
+        let mut tx = state.db.begin().await.unwrap();
+        for k in 1..scale {
+            tx.conn()
+                .execute(
+                    &format!(
+                        "INSERT INTO contract_stat_facts (contract_id, seq, part, position, {cols}) \
+                         SELECT contract_id, seq, part + {}, position, {cols} FROM contract_stat_facts WHERE part < 10",
+                        10 * k
+                    ),
+                    &[],
+                )
+                .await
+                .unwrap();
+        }
+        tx.conn()
+            .execute(
+                "INSERT INTO projection_generations (name, generation) VALUES ('sql_read_models', 1) \
+                 ON CONFLICT (name) DO UPDATE SET generation = projection_generations.generation + 1",
+                &[],
+            )
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let t = Instant::now();
+        let r = client
+            .get(format!("{address}/api/v1/stats/contracts"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+        r.bytes().await.unwrap();
+        println!(
+            "facts copied x{scale}: reloading the cube ({} facts): {:.2?}",
+            state.stats_cube.fact_count().await,
+            t.elapsed()
+        );
+        for (name, q) in &cuts {
+            let mut times = Vec::new();
+            for _ in 0..30 {
+                let t = Instant::now();
+                let r = client
+                    .get(format!(
+                        "{address}/api/v1/stats/contracts?{}",
+                        q.replace('+', "%2B")
+                    ))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(r.status().is_success(), "{q}: {}", r.status());
+                r.bytes().await.unwrap();
+                times.push(t.elapsed());
+            }
+            println!("stats x{scale} {name:<39} {}", percentiles(times));
+        }
+        // Put the facts back as the log makes them before the rebuild is timed.
+        let mut tx = state.db.begin().await.unwrap();
+        tx.conn()
+            .execute("DELETE FROM contract_stat_facts WHERE part >= 10", &[])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+
     // Rebuild with a fresh peak-memory mark (writing 5 to clear_refs resets VmHWM on Linux).
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     let before = peak_rss_kib();
