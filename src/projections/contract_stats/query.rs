@@ -5,7 +5,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::projections::search::matching::wan;
 use crate::store::sql::{Arg, Conn};
 use crate::store::StoreError;
 
@@ -285,11 +284,6 @@ pub fn wan_number(fen: i64) -> String {
     let sign = if fen < 0 { "-" } else { "" };
     let f = fen.unsigned_abs();
     format!("{sign}{}.{:02}", f / 1_000_000, (f % 1_000_000) / 10_000)
-}
-
-/// The same, with its unit, for JSON.
-pub fn wan_label(fen: i64) -> String {
-    wan(fen)
 }
 
 #[cfg(test)]

@@ -109,7 +109,6 @@ pub struct Checkpoint {
 }
 
 pub struct SearchIndex {
-    index: Index,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     f: Fields,
@@ -211,7 +210,6 @@ impl SearchIndex {
             .unwrap_or_default();
         let (indexed, _) = watch::channel(checkpoint);
         Ok(Self {
-            index,
             reader,
             writer: Mutex::new(writer),
             f,
@@ -396,9 +394,5 @@ impl SearchIndex {
             })
             .unwrap_or(0);
         (docs, bytes)
-    }
-
-    pub fn index(&self) -> &Index {
-        &self.index
     }
 }
