@@ -12,6 +12,7 @@ pub mod listing;
 pub mod negotiation;
 pub mod organization;
 pub mod reference;
+pub mod share;
 #[cfg(test)]
 pub mod testing;
 pub mod text;

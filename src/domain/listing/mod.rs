@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::error::{require, Validation};
 use super::reference::{IpKind, ReferenceData, RegionCode, TechnologyField};
+use super::share::{parse_percent, percent_text, FULL_BP};
 use super::text::{clean, Title};
 use super::{Actor, Command, DomainError, DomainEvent, FieldError, Recorded, Role};
 
@@ -26,8 +27,6 @@ const IP_RIGHTS_MAX: usize = 20;
 const IP_NUMBER_MAX: usize = 64;
 const INVENTORS_MAX: usize = 50;
 const INVENTOR_NAME_MAX: usize = 100;
-/// 100% in basis points: shares are kept as integers so their sum is exact.
-const FULL_SHARE_BP: u32 = 10_000;
 /// 10^18 fen (10^16 yuan): far above any real price, yet inside `i64`.
 const MAX_PRICE_FEN: i64 = 1_000_000_000_000_000;
 const REASONS_MAX: usize = 20;
@@ -405,9 +404,10 @@ fn parse_inventors(v: &mut Validation, raw: &[InventorInput]) -> Vec<Inventor> {
             &inv.name,
             INVENTOR_NAME_MAX,
         ));
-        let share = v.take(share_bp(
+        let share = v.take(parse_percent(
             &format!("inventors[{i}].share_percent"),
             inv.share_percent,
+            false,
         ));
         match share {
             Some(bp) => total_bp += u64::from(bp),
@@ -431,39 +431,16 @@ fn parse_inventors(v: &mut Validation, raw: &[InventorInput]) -> Vec<Inventor> {
         }
     }
     // A sum over shares that were themselves refused would only repeat those errors.
-    if all_shares_valid && !raw.is_empty() && total_bp != u64::from(FULL_SHARE_BP) {
+    if all_shares_valid && !raw.is_empty() && total_bp != u64::from(FULL_BP) {
         v.push(
             "inventors",
-            format!("shares must sum to 100%, they sum to {}", percent(total_bp)),
+            format!(
+                "shares must sum to 100%, they sum to {}",
+                percent_text(total_bp)
+            ),
         );
     }
     out
-}
-
-/// A percentage with at most two decimals, as exact basis points.
-fn share_bp(field: &str, percent: f64) -> Result<u32, FieldError> {
-    if !percent.is_finite() || percent <= 0.0 || percent > 100.0 {
-        return Err(FieldError::new(
-            field,
-            "must be more than 0 and at most 100",
-        ));
-    }
-    let scaled = percent * 100.0;
-    let bp = scaled.round();
-    if (scaled - bp).abs() > 1e-6 {
-        return Err(FieldError::new(field, "must have at most 2 decimal places"));
-    }
-    // In range: 0 < percent <= 100 with two decimals gives 1..=10000.
-    Ok(bp as u32)
-}
-
-fn percent(bp: u64) -> String {
-    let (whole, frac) = (bp / 100, bp % 100);
-    match frac {
-        0 => format!("{whole}%"),
-        f if f % 10 == 0 => format!("{whole}.{}%", f / 10),
-        f => format!("{whole}.{f:02}%"),
-    }
 }
 
 fn parse_transfer_modes(v: &mut Validation, raw: Vec<TransferMode>) -> Vec<TransferMode> {
