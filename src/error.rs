@@ -46,6 +46,7 @@ impl From<StoreError> for AppError {
             StoreError::Conflict => AppError::Conflict(
                 "the resource was changed concurrently; reload it and retry".into(),
             ),
+            StoreError::Invariant(message) => AppError::Conflict(message),
             other => AppError::Internal(anyhow::Error::new(other)),
         }
     }

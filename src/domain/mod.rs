@@ -11,6 +11,7 @@ pub mod error;
 pub mod listing;
 pub mod negotiation;
 pub mod organization;
+pub mod ownership_grant;
 pub mod reference;
 pub mod share;
 #[cfg(test)]

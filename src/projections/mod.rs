@@ -11,6 +11,7 @@ pub mod demand_board;
 pub mod doc;
 pub mod listing_catalogue;
 pub mod negotiation_board;
+pub mod ownership_register;
 pub mod rebuild;
 pub mod search;
 pub mod verification_queue;
@@ -50,6 +51,7 @@ impl Projections {
             Box::new(verification_queue::VerificationQueue),
             Box::new(negotiation_board::NegotiationBoard),
             Box::new(contract_stats::ContractRegister),
+            Box::new(ownership_register::OwnershipRegister),
         ]))
     }
 

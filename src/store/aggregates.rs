@@ -17,6 +17,7 @@ use crate::domain::contract::ContractRegistration;
 use crate::domain::demand::Demand;
 use crate::domain::listing::Listing;
 use crate::domain::negotiation::Negotiation;
+use crate::domain::ownership_grant::OwnershipGrant;
 use crate::domain::verification::VerificationRequest;
 use crate::domain::{DomainError, LoggableEvent};
 use crate::error::AppError;
@@ -220,6 +221,7 @@ pub struct Aggregates {
     pub verifications: EventStoreOf<VerificationRequest>,
     pub negotiations: EventStoreOf<Negotiation>,
     pub contracts: EventStoreOf<ContractRegistration>,
+    pub ownership_grants: EventStoreOf<OwnershipGrant>,
 }
 
 impl Aggregates {
@@ -233,7 +235,8 @@ impl Aggregates {
             demands: EventStoreOf::build(db, projections, appended.clone()).await?,
             verifications: EventStoreOf::build(db, projections, appended.clone()).await?,
             negotiations: EventStoreOf::build(db, projections, appended.clone()).await?,
-            contracts: EventStoreOf::build(db, projections, appended).await?,
+            contracts: EventStoreOf::build(db, projections, appended.clone()).await?,
+            ownership_grants: EventStoreOf::build(db, projections, appended).await?,
         })
     }
 }

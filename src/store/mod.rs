@@ -32,6 +32,10 @@ pub enum StoreError {
     Serde(#[from] serde_json::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A read model's constraint refused the event, inside the append's transaction: a rule that
+    /// spans streams (one live ownership grant per listing). Nothing was appended.
+    #[error("{0}")]
+    Invariant(String),
     #[error("{0}")]
     Other(String),
 }
