@@ -27,6 +27,11 @@ pub struct Settings {
     pub expiry_sweep_ms: u64,
     /// A negotiation with no activity for this many days expires.
     pub negotiation_idle_days: u32,
+    /// Default length of an ownership grant's public notice (公示), in days.
+    pub grant_notice_days: u32,
+    /// How many days before a grant's term ends its expiry is announced (an event for mail and
+    /// the feed to react to).
+    pub grant_expiry_warning_days: u32,
     /// Public holidays, and weekend days made working days (调休), for registration deadlines.
     /// Set them for each year, in the TOML file or as `APP_HOLIDAYS=2026-10-01,2026-10-02`.
     #[serde(default)]
@@ -48,6 +53,8 @@ impl Default for Settings {
             log_format: "pretty".into(),
             expiry_sweep_ms: 60_000,
             negotiation_idle_days: 30,
+            grant_notice_days: 15,
+            grant_expiry_warning_days: 90,
             holidays: Vec::new(),
             extra_workdays: Vec::new(),
         }
@@ -67,6 +74,11 @@ impl Settings {
             .set_default("log_format", d.log_format)?
             .set_default("expiry_sweep_ms", d.expiry_sweep_ms as i64)?
             .set_default("negotiation_idle_days", d.negotiation_idle_days as i64)?
+            .set_default("grant_notice_days", d.grant_notice_days as i64)?
+            .set_default(
+                "grant_expiry_warning_days",
+                d.grant_expiry_warning_days as i64,
+            )?
             .add_source(config::File::with_name(&file).required(false))
             .add_source(
                 config::Environment::with_prefix("APP")

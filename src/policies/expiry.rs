@@ -1,6 +1,7 @@
 //! Demands expire by themselves once their valid-until day (a China date) is over, and
 //! negotiations once they have been idle for the configured number of days: a background task
-//! looks for both and appends `Expired` as the system actor.
+//! looks for both and appends `Expired` as the system actor. The same sweep ends ownership-grant
+//! terms ([`super::grant_terms`]).
 //! It keeps no state of its own, so a restart loses nothing; the aggregate refuses a second
 //! expiry, so two sweeps (or two servers) racing append it once.
 
@@ -35,7 +36,7 @@ pub async fn expire_due(state: &AppState) -> Result<usize, AppError> {
     if expired > 0 {
         tracing::info!(expired, "demands expired");
     }
-    Ok(expired + expire_idle_negotiations(state).await?)
+    Ok(expired + expire_idle_negotiations(state).await? + super::grant_terms::sweep(state).await?)
 }
 
 /// Expires open negotiations idle for `negotiation_idle_days`; returns how many.

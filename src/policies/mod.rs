@@ -3,5 +3,6 @@
 
 pub mod expiry;
 pub mod follower;
+pub mod grant_terms;
 pub mod transfer;
 pub mod trl;
