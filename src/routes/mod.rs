@@ -8,6 +8,7 @@ pub mod health;
 pub mod listings;
 pub mod negotiations;
 pub mod organizations;
+pub mod ownership_grants;
 pub mod search;
 pub mod spec;
 pub mod stats;
@@ -106,7 +107,23 @@ routes! {
     post "/api/v1/contracts/{id}/cancel" => contracts::cancel;
     post "/api/v1/contracts/{id}/revoke" => contracts::revoke;
 
+    post "/api/v1/ownership-grants" => ownership_grants::apply;
+    get "/api/v1/ownership-grants" => ownership_grants::list;
+    get "/api/v1/ownership-grants/{id}" => ownership_grants::get;
+    get "/api/v1/ownership-grants/{id}/history" => ownership_grants::history;
+    post "/api/v1/ownership-grants/{id}/review" => ownership_grants::review;
+    post "/api/v1/ownership-grants/{id}/notice" => ownership_grants::notice;
+    post "/api/v1/ownership-grants/{id}/objections" => ownership_grants::object;
+    post "/api/v1/ownership-grants/{id}/objections/{objection_id}/resolve" => ownership_grants::resolve;
+    post "/api/v1/ownership-grants/{id}/grant" => ownership_grants::grant;
+    post "/api/v1/ownership-grants/{id}/registry-change" => ownership_grants::registry_change;
+    post "/api/v1/ownership-grants/{id}/extend" => ownership_grants::extend;
+    post "/api/v1/ownership-grants/{id}/revoke" => ownership_grants::revoke;
+    post "/api/v1/ownership-grants/{id}/withdraw" => ownership_grants::withdraw;
+    post "/api/v1/ownership-grants/{id}/distributions" => ownership_grants::distribute;
+
     get "/api/v1/stats/contracts" => stats::contracts;
+    get "/api/v1/stats/ownership-grants" => stats::ownership_grants;
 
     get "/api/v1/events" => events::feed;
 }
