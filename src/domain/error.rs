@@ -54,6 +54,24 @@ pub fn require(allowed: bool, message: &str) -> Result<(), DomainError> {
     }
 }
 
+/// `Ok` when `status` is one of `allowed`; otherwise 409 saying what it must be, for what, and
+/// what it is: "the grant must be granted or registry_changed to be extended; it is expired".
+pub fn require_state<S: Copy + PartialEq + std::fmt::Display>(
+    noun: &str,
+    status: S,
+    allowed: &[S],
+    what: &str,
+) -> Result<(), DomainError> {
+    if allowed.contains(&status) {
+        return Ok(());
+    }
+    let names: Vec<String> = allowed.iter().map(|s| s.to_string()).collect();
+    Err(DomainError::conflict(format!(
+        "the {noun} must be {} to {what}; it is {status}",
+        names.join(" or ")
+    )))
+}
+
 /// Collects field errors so a command reports every problem at once, not just the first.
 #[derive(Debug, Default)]
 pub struct Validation(Vec<FieldError>);

@@ -37,6 +37,18 @@ pub fn clean(field: &str, raw: &str, min: usize, max: usize) -> Result<String, F
     Ok(s.to_string())
 }
 
+/// Optional free text: trimmed, at most `max` characters, blank taken as none. An invalid one
+/// is recorded in `v`.
+pub fn optional(
+    v: &mut super::error::Validation,
+    field: &str,
+    raw: Option<String>,
+    max: usize,
+) -> Option<String> {
+    raw.and_then(|raw| v.take(clean(field, &raw, 0, max)))
+        .filter(|s| !s.is_empty())
+}
+
 /// A short, single-line, non-empty name or title.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]

@@ -22,10 +22,10 @@ use super::error::Validation;
 use super::reference::{
     ContractType, IpKind, PartyNature, ReferenceData, RegionCode, TechnologyField, ZoneCode,
 };
-use super::text::{clean, Title};
+use super::text::{clean, optional, Title};
 use super::{Actor, Command, DomainError, DomainEvent, Recorded, Role};
 use crate::domain::calendar::china_date;
-use crate::domain::error::require;
+use crate::domain::error::{require, require_state};
 
 pub mod calendar;
 pub use calendar::WorkingCalendar;
@@ -1293,8 +1293,7 @@ fn check_ending(
 
 /// A trimmed note of at most [`NOTE_MAX`] characters; blank is none.
 fn optional_note(v: &mut Validation, field: &str, note: Option<String>) -> Option<String> {
-    note.and_then(|raw| v.take(clean(field, &raw, 0, NOTE_MAX)))
-        .filter(|n| !n.is_empty())
+    optional(v, field, note, NOTE_MAX)
 }
 
 fn require_status(
@@ -1302,13 +1301,5 @@ fn require_status(
     allowed: &[ContractStatus],
     verb: &str,
 ) -> Result<(), DomainError> {
-    if allowed.contains(&status) {
-        Ok(())
-    } else {
-        let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
-        Err(DomainError::conflict(format!(
-            "the contract must be {} to be {verb}; it is {status}",
-            names.join(" or ")
-        )))
-    }
+    require_state("contract", status, allowed, &format!("be {verb}"))
 }

@@ -22,9 +22,9 @@ use uuid::Uuid;
 
 use super::calendar::china_date;
 use super::contract::{ContractStatus, Payment};
-use super::error::{require, Validation};
+use super::error::{require, require_state, Validation};
 use super::share::{parse_percent, percent_text, split_fen, FULL_BP};
-use super::text::clean;
+use super::text::{clean, optional};
 use super::{Actor, Command, DomainError, DomainEvent, Recorded, Role};
 
 #[cfg(test)]
@@ -1141,7 +1141,7 @@ fn decide(
                     "reasons",
                     "are given only when rejecting",
                 );
-                let note = optional_text(&mut v, "note", note, NOTE_MAX);
+                let note = optional(&mut v, "note", note, NOTE_MAX);
                 v.finish()?;
                 GrantEvent::Approved { note }
             } else {
@@ -1412,7 +1412,7 @@ fn decide(
                 "be withdrawn",
             )?;
             let mut v = Validation::new();
-            let reason = optional_text(&mut v, "reason", reason, REASON_MAX);
+            let reason = optional(&mut v, "reason", reason, REASON_MAX);
             v.finish()?;
             GrantEvent::Withdrawn { reason }
         }
@@ -1492,7 +1492,7 @@ fn distribute(
             format!("must not exceed the payment ({} fen)", payment.amount_fen),
         );
     }
-    let note = optional_text(&mut v, "note", note, NOTE_MAX);
+    let note = optional(&mut v, "note", note, NOTE_MAX);
     v.finish()?;
     Ok(GrantEvent::RevenueDistributed {
         distribution: Distribution::compute(
@@ -1537,29 +1537,10 @@ fn check_reasons(v: &mut Validation, reasons: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// Trimmed text of at most `max` characters; blank is none.
-fn optional_text(
-    v: &mut Validation,
-    field: &str,
-    text: Option<String>,
-    max: usize,
-) -> Option<String> {
-    text.and_then(|raw| v.take(clean(field, &raw, 0, max)))
-        .filter(|n| !n.is_empty())
-}
-
 fn require_status(
     status: GrantStatus,
     allowed: &[GrantStatus],
     what: &str,
 ) -> Result<(), DomainError> {
-    if allowed.contains(&status) {
-        Ok(())
-    } else {
-        let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
-        Err(DomainError::conflict(format!(
-            "the grant must be {} to {what}; it is {status}",
-            names.join(" or ")
-        )))
-    }
+    require_state("grant", status, allowed, what)
 }
