@@ -390,7 +390,23 @@ async fn registered_contract(app: &TestApp, lab: &Lab, registrar: &TestUser) -> 
         Some(&json!({"registration_number": format!("N{}", &id[..8])})),
     )
     .await;
-    id
+    // The registration marks the listing transferred by a policy that follows the log; wait for
+    // it, so that its event does not land in the middle of a "nothing appended" check.
+    for _ in 0..200 {
+        let (_, l) = json_of(
+            app.get(
+                &format!("/api/v1/listings/{}", lab.listing),
+                Some(&lab.owner.token),
+            )
+            .await,
+        )
+        .await;
+        if l["status"] == "transferred" {
+            return id;
+        }
+        tokio::time::sleep(StdDuration::from_millis(25)).await;
+    }
+    panic!("the listing was never marked transferred by contract {id}");
 }
 
 /// Submitted and accepted, not yet decided.
