@@ -55,3 +55,5 @@ CREATE TABLE ownership_distribution_parts (
     PRIMARY KEY (distribution_id, part)
 );
 CREATE INDEX ownership_distribution_parts_received ON ownership_distribution_parts(received_on);
+-- A researcher's revenue reads their own parts, not the whole table.
+CREATE INDEX ownership_distribution_parts_holder ON ownership_distribution_parts(holder_id, received_on);

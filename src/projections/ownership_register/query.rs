@@ -53,8 +53,23 @@ fn row(columns: &[&'static str], values: Vec<Value>) -> Map<String, Value> {
 }
 
 /// Grants that were ever granted, within the scope, oldest first.
-async fn granted(conn: &mut Conn<'_>, scope: Scope) -> Result<Vec<GrantRow>, StoreError> {
+async fn granted(
+    conn: &mut Conn<'_>,
+    scope: Scope,
+    ending: Option<(NaiveDate, NaiveDate)>,
+) -> Result<Vec<GrantRow>, StoreError> {
     let mut w = Where::default();
+    // Terms only grow by extension, so the current end bounds every earlier one from above:
+    // with everything known, a term ending between the two dates can be picked by its column.
+    if let Some((first, last)) = ending {
+        let (a, b) = (
+            w.arg(Arg::Text(first.to_string())),
+            w.arg(Arg::Text(last.to_string())),
+        );
+        w.and(format!(
+            "term_end IS NOT NULL AND term_end >= {a} AND term_end <= {b}"
+        ));
+    }
     w.and(status_in(&[
         GrantStatus::Granted,
         GrantStatus::RegistryChanged,
@@ -126,7 +141,7 @@ pub async fn cap_table(
     on: NaiveDate,
     as_of: Option<DateTime<Utc>>,
 ) -> Result<Table, StoreError> {
-    let grants: Vec<(Uuid, GrantData)> = granted(conn, scope)
+    let grants: Vec<(Uuid, GrantData)> = granted(conn, scope, None)
         .await?
         .into_iter()
         .filter(|r| r.data.in_force_on(on, as_of))
@@ -217,7 +232,8 @@ pub async fn expiring(
     as_of: Option<DateTime<Utc>>,
 ) -> Result<Table, StoreError> {
     let horizon = on + TimeDelta::days(i64::from(within_days));
-    let mut due: Vec<(NaiveDate, Uuid, GrantData)> = granted(conn, scope)
+    let ending = as_of.is_none().then_some((on, horizon));
+    let mut due: Vec<(NaiveDate, Uuid, GrantData)> = granted(conn, scope, ending)
         .await?
         .into_iter()
         .filter(|r| r.data.in_force_on(on, as_of))
