@@ -58,3 +58,9 @@ impl<E: DomainEvent> LoggableEvent for Recorded<E> {
         self.actor
     }
 }
+
+/// Who may see a stream at all: anyone else is told it does not exist (404), before any
+/// version or rule is compared. Implemented by every aggregate's state.
+pub trait Visibility {
+    fn is_visible_to(&self, actor: &Actor) -> bool;
+}

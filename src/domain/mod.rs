@@ -21,5 +21,5 @@ pub mod user;
 pub mod verification;
 
 pub use actor::{Actor, Role};
-pub use envelope::{Command, DomainEvent, LoggableEvent, Recorded};
+pub use envelope::{Command, DomainEvent, LoggableEvent, Recorded, Visibility};
 pub use error::{DomainError, FieldError};

@@ -56,13 +56,6 @@ fn respond(
     Ok(resp.json(view(state, loaded.id, loaded.version, data)))
 }
 
-fn visible_to(actor: Actor) -> impl FnOnce(&ContractState) -> Result<(), AppError> + Send {
-    move |s| match &s.contract {
-        Some(c) if c.is_visible_to(Some(&actor)) => Ok(()),
-        _ => Err(AppError::NotFound),
-    }
-}
-
 async fn run(
     state: &AppState,
     actor: Actor,
@@ -74,7 +67,7 @@ async fn run(
     let loaded = state
         .aggregates
         .contracts
-        .execute_checked(id, if_match.0, visible_to(actor), command)
+        .execute_visible(id, if_match.0, command)
         .await?;
     respond(state, StatusCode::OK, &loaded)
 }

@@ -112,13 +112,6 @@ fn respond(
     Ok(resp.json(view(loaded.id, loaded.version, data, Some(viewer), true)))
 }
 
-fn visible_to(actor: Actor) -> impl FnOnce(&DemandState) -> Result<(), AppError> + Send {
-    move |s| match &s.demand {
-        Some(d) if d.is_visible_to(Some(&actor)) => Ok(()),
-        _ => Err(AppError::NotFound),
-    }
-}
-
 async fn run(
     state: &AppState,
     actor: Actor,
@@ -130,7 +123,7 @@ async fn run(
     let loaded = state
         .aggregates
         .demands
-        .execute_checked(id, if_match.0, visible_to(actor), command)
+        .execute_visible(id, if_match.0, command)
         .await?;
     respond(StatusCode::OK, &loaded, &actor)
 }
@@ -263,7 +256,7 @@ pub(super) async fn apply(
     let loaded = state
         .aggregates
         .demands
-        .execute_checked(path.into_inner(), None, visible_to(actor), command)
+        .execute_visible(path.into_inner(), None, command)
         .await?;
     let data = loaded.state.demand.as_ref().ok_or(AppError::NotFound)?;
     let application = data

@@ -142,14 +142,6 @@ fn respond(
     Ok(resp.json(body))
 }
 
-/// 404 unless the caller may see the listing: ids the caller may not see do not exist for them.
-fn visible_to(actor: Actor) -> impl FnOnce(&ListingState) -> Result<(), AppError> + Send {
-    move |s| match &s.listing {
-        Some(l) if l.is_visible_to(Some(&actor)) => Ok(()),
-        _ => Err(AppError::NotFound),
-    }
-}
-
 pub(super) async fn run(
     state: &AppState,
     actor: Actor,
@@ -161,7 +153,7 @@ pub(super) async fn run(
     let loaded = state
         .aggregates
         .listings
-        .execute_checked(id, if_match.0, visible_to(actor), command)
+        .execute_visible(id, if_match.0, command)
         .await?;
     respond(StatusCode::OK, &loaded, &actor)
 }

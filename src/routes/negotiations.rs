@@ -59,13 +59,6 @@ fn respond(
     Ok(resp.json(view(loaded.id, loaded.version, data)))
 }
 
-fn visible_to(actor: Actor) -> impl FnOnce(&NegotiationState) -> Result<(), AppError> + Send {
-    move |s| match &s.negotiation {
-        Some(n) if n.is_visible_to(Some(&actor)) => Ok(()),
-        _ => Err(AppError::NotFound),
-    }
-}
-
 async fn run(
     state: &AppState,
     actor: Actor,
@@ -77,7 +70,7 @@ async fn run(
     let loaded = state
         .aggregates
         .negotiations
-        .execute_checked(id, if_match.0, visible_to(actor), command)
+        .execute_visible(id, if_match.0, command)
         .await?;
     respond(StatusCode::OK, &loaded)
 }

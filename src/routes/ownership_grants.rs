@@ -81,13 +81,6 @@ fn respond(
     Ok(resp.json(view(state, viewer, loaded.id, loaded.version, data)?))
 }
 
-fn visible_to(actor: Actor) -> impl FnOnce(&GrantState) -> Result<(), AppError> + Send {
-    move |s| match &s.grant {
-        Some(g) if g.is_visible_to(Some(&actor)) => Ok(()),
-        _ => Err(AppError::NotFound),
-    }
-}
-
 async fn run(
     state: &AppState,
     actor: Actor,
@@ -99,7 +92,7 @@ async fn run(
     let loaded = state
         .aggregates
         .ownership_grants
-        .execute_checked(id, if_match.0, visible_to(actor), command)
+        .execute_visible(id, if_match.0, command)
         .await?;
     respond(state, &actor, StatusCode::OK, &loaded)
 }

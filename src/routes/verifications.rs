@@ -50,13 +50,6 @@ fn respond(
     }))
 }
 
-fn visible_to(actor: Actor) -> impl FnOnce(&VerificationState) -> Result<(), AppError> + Send {
-    move |s| match &s.request {
-        Some(v) if v.is_visible_to(Some(&actor)) => Ok(()),
-        _ => Err(AppError::NotFound),
-    }
-}
-
 async fn run(
     state: &AppState,
     actor: Actor,
@@ -68,7 +61,7 @@ async fn run(
     let loaded = state
         .aggregates
         .verifications
-        .execute_checked(id, if_match.0, visible_to(actor), command)
+        .execute_visible(id, if_match.0, command)
         .await?;
     respond(StatusCode::OK, &loaded)
 }

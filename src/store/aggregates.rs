@@ -19,7 +19,7 @@ use crate::domain::listing::Listing;
 use crate::domain::negotiation::Negotiation;
 use crate::domain::ownership_grant::OwnershipGrant;
 use crate::domain::verification::VerificationRequest;
-use crate::domain::{DomainError, LoggableEvent};
+use crate::domain::{Command, DomainError, LoggableEvent, Visibility};
 use crate::error::AppError;
 use crate::projections::{Inline, Projections};
 
@@ -120,9 +120,31 @@ where
             .await
     }
 
-    /// As [`execute`](Self::execute), with `check` run on the loaded state first: routes use it
-    /// to answer 404 for a stream the caller may not see, before any version or rule is compared.
-    pub async fn execute_checked(
+    /// As [`execute`](Self::execute) for a command on an existing stream on behalf of a person:
+    /// a stream the command's actor may not see is 404, before any version or rule is compared.
+    pub async fn execute_visible<X: Send>(
+        &self,
+        id: Uuid,
+        expected: Option<i32>,
+        command: Command<X>,
+    ) -> Outcome<A::State>
+    where
+        A: Aggregate<Command = Command<X>>,
+        A::State: Visibility,
+    {
+        let actor = command.actor;
+        let visible = move |s: &A::State| {
+            if s.is_visible_to(&actor) {
+                Ok(())
+            } else {
+                Err(AppError::NotFound)
+            }
+        };
+        self.execute_checked(id, expected, visible, command).await
+    }
+
+    /// As [`execute`](Self::execute), with `check` run on the loaded state first.
+    async fn execute_checked(
         &self,
         id: Uuid,
         expected: Option<i32>,

@@ -80,6 +80,14 @@ pub struct ContractState {
     pub contract: Option<ContractData>,
 }
 
+impl super::Visibility for ContractState {
+    fn is_visible_to(&self, actor: &Actor) -> bool {
+        self.contract
+            .as_ref()
+            .is_some_and(|d| d.is_visible_to(Some(actor)))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContractData {
     pub submitter_id: Uuid,

@@ -42,6 +42,14 @@ pub struct DemandState {
     pub demand: Option<DemandData>,
 }
 
+impl super::Visibility for DemandState {
+    fn is_visible_to(&self, actor: &Actor) -> bool {
+        self.demand
+            .as_ref()
+            .is_some_and(|d| d.is_visible_to(Some(actor)))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DemandData {
     pub owner_id: Uuid,

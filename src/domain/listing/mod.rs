@@ -42,6 +42,14 @@ pub struct ListingState {
     pub listing: Option<ListingData>,
 }
 
+impl super::Visibility for ListingState {
+    fn is_visible_to(&self, actor: &Actor) -> bool {
+        self.listing
+            .as_ref()
+            .is_some_and(|d| d.is_visible_to(Some(actor)))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListingData {
     pub owner_id: Uuid,

@@ -42,6 +42,14 @@ pub struct NegotiationState {
     pub negotiation: Option<NegotiationData>,
 }
 
+impl super::Visibility for NegotiationState {
+    fn is_visible_to(&self, actor: &Actor) -> bool {
+        self.negotiation
+            .as_ref()
+            .is_some_and(|d| d.is_visible_to(Some(actor)))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NegotiationData {
     pub listing_id: Uuid,

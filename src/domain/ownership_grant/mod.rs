@@ -54,6 +54,14 @@ pub struct GrantState {
     pub grant: Option<GrantData>,
 }
 
+impl super::Visibility for GrantState {
+    fn is_visible_to(&self, actor: &Actor) -> bool {
+        self.grant
+            .as_ref()
+            .is_some_and(|d| d.is_visible_to(Some(actor)))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GrantKind {

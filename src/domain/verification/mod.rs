@@ -39,6 +39,14 @@ pub struct VerificationState {
     pub request: Option<VerificationData>,
 }
 
+impl super::Visibility for VerificationState {
+    fn is_visible_to(&self, actor: &Actor) -> bool {
+        self.request
+            .as_ref()
+            .is_some_and(|d| d.is_visible_to(Some(actor)))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerificationData {
     pub requester_id: Uuid,
