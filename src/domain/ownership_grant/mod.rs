@@ -141,31 +141,35 @@ impl GrantStatus {
     }
 
     /// Granted and not yet ended.
+    pub const IN_FORCE: [GrantStatus; 2] = [GrantStatus::Granted, GrantStatus::RegistryChanged];
+
     pub fn is_in_force(self) -> bool {
-        matches!(self, GrantStatus::Granted | GrantStatus::RegistryChanged)
+        GrantStatus::IN_FORCE.contains(&self)
     }
 
     /// Was granted at some point (payments received while it was in force can be distributed).
+    pub const EVER_GRANTED: [GrantStatus; 4] = [
+        GrantStatus::Granted,
+        GrantStatus::RegistryChanged,
+        GrantStatus::Expired,
+        GrantStatus::Revoked,
+    ];
+
     pub fn was_granted(self) -> bool {
-        matches!(
-            self,
-            GrantStatus::Granted
-                | GrantStatus::RegistryChanged
-                | GrantStatus::Expired
-                | GrantStatus::Revoked
-        )
+        GrantStatus::EVER_GRANTED.contains(&self)
     }
 
     /// From the public notice on, the grant is public: anyone signed in may read its terms.
+    pub const PUBLIC: [GrantStatus; 5] = [
+        GrantStatus::InNotice,
+        GrantStatus::Granted,
+        GrantStatus::RegistryChanged,
+        GrantStatus::Expired,
+        GrantStatus::Revoked,
+    ];
+
     pub fn is_public(self) -> bool {
-        matches!(
-            self,
-            GrantStatus::InNotice
-                | GrantStatus::Granted
-                | GrantStatus::RegistryChanged
-                | GrantStatus::Expired
-                | GrantStatus::Revoked
-        )
+        GrantStatus::PUBLIC.contains(&self)
     }
 }
 
@@ -1305,7 +1309,7 @@ fn decide(
 
         GrantAction::Extend { until, reason } => {
             require(office, "only the institution's office extends a grant")?;
-            require_status(status, &[S::Granted, S::RegistryChanged], "be extended")?;
+            require_status(status, &S::IN_FORCE, "be extended")?;
             let Some(end) = g.term_end else {
                 return Err(DomainError::conflict(
                     "the grant has no term: there is nothing to extend",
@@ -1341,11 +1345,7 @@ fn decide(
 
         GrantAction::WarnExpiry { warning_days } => {
             require(actor.is_system(), "expiry warnings are given by rule")?;
-            require_status(
-                status,
-                &[S::Granted, S::RegistryChanged],
-                "be warned of expiry",
-            )?;
+            require_status(status, &S::IN_FORCE, "be warned of expiry")?;
             let Some(end) = g.term_end else {
                 return Err(DomainError::conflict("the grant has no term to expire"));
             };
@@ -1368,7 +1368,7 @@ fn decide(
 
         GrantAction::Expire => {
             require(actor.is_system(), "grants expire by rule, not by hand")?;
-            require_status(status, &[S::Granted, S::RegistryChanged], "be expired")?;
+            require_status(status, &S::IN_FORCE, "be expired")?;
             match g.term_end {
                 Some(end) if today > end => GrantEvent::Expired { term_ended_on: end },
                 Some(end) => {
@@ -1380,7 +1380,7 @@ fn decide(
 
         GrantAction::Revoke { on, reason } => {
             require(office, "only the institution's office revokes a grant")?;
-            require_status(status, &[S::Granted, S::RegistryChanged], "be revoked")?;
+            require_status(status, &S::IN_FORCE, "be revoked")?;
             if let Some(end) = g.term_end.filter(|end| today > *end) {
                 return Err(DomainError::conflict(format!(
                     "the term ended on {end}: the grant expires by itself"

@@ -212,13 +212,7 @@ pub async fn list(
     if !matches!(viewer.role, Role::Statistician | Role::PlatformAdmin) {
         let me = w.arg(Arg::Uuid(viewer.user_id));
         let mut who = vec![
-            status_in(&[
-                GrantStatus::InNotice,
-                GrantStatus::Granted,
-                GrantStatus::RegistryChanged,
-                GrantStatus::Expired,
-                GrantStatus::Revoked,
-            ]),
+            status_in(&GrantStatus::PUBLIC),
             format!("applicant_id = {me}"),
             format!("id IN (SELECT grant_id FROM ownership_grant_members WHERE user_id = {me})"),
         ];
@@ -268,7 +262,7 @@ pub async fn terms_ending_by(
     let sql = format!(
         "SELECT id, version, doc FROM {TABLE} WHERE {} AND term_end IS NOT NULL AND term_end <= $1 \
          ORDER BY term_end, id",
-        status_in(&[GrantStatus::Granted, GrantStatus::RegistryChanged])
+        status_in(&GrantStatus::IN_FORCE)
     );
     let rows = conn
         .fetch_all(&sql, &[Arg::Text(last_day.to_string())])

@@ -70,12 +70,7 @@ async fn granted(
             "term_end IS NOT NULL AND term_end >= {a} AND term_end <= {b}"
         ));
     }
-    w.and(status_in(&[
-        GrantStatus::Granted,
-        GrantStatus::RegistryChanged,
-        GrantStatus::Expired,
-        GrantStatus::Revoked,
-    ]));
+    w.and(status_in(&GrantStatus::EVER_GRANTED));
     if let Some(i) = scope.institution_id {
         let p = w.arg(Arg::Uuid(i));
         w.and(format!("institution_id = {p}"));
