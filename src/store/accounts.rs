@@ -1,5 +1,7 @@
 //! Users, organizations and idempotency records: plain tables, portable SQL.
 
+use std::collections::{BTreeSet, HashMap};
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
@@ -153,6 +155,47 @@ pub async fn organization(
     .as_ref()
     .map(org_from)
     .transpose()
+}
+
+/// `name` of every row of `table` whose id is among `ids` (each looked up once, a hundred to a
+/// query): what reports need to label many holders at once.
+async fn names_by_id(
+    conn: &mut Conn<'_>,
+    table: &str,
+    name: &str,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, String>, StoreError> {
+    let wanted: BTreeSet<Uuid> = ids.into_iter().collect();
+    let wanted: Vec<Uuid> = wanted.into_iter().collect();
+    let mut names = HashMap::with_capacity(wanted.len());
+    for chunk in wanted.chunks(100) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id, {name} AS name FROM {table} WHERE id IN ({})",
+            placeholders.join(", ")
+        );
+        let args: Vec<Arg> = chunk.iter().map(|id| Arg::Uuid(*id)).collect();
+        for r in conn.fetch_all(&sql, &args).await? {
+            names.insert(r.uuid("id")?, r.text("name")?);
+        }
+    }
+    Ok(names)
+}
+
+/// Organization names by id; unknown ids are left out.
+pub async fn organization_names(
+    conn: &mut Conn<'_>,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, String>, StoreError> {
+    names_by_id(conn, "organizations", "name", ids).await
+}
+
+/// Users' display names by id; unknown ids are left out.
+pub async fn display_names(
+    conn: &mut Conn<'_>,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, String>, StoreError> {
+    names_by_id(conn, "users", "display_name", ids).await
 }
 
 /// Newest first; `before` is the keyset cursor (the last id of the previous page).

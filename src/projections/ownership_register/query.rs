@@ -6,7 +6,7 @@
 //! Each can be scoped to one institution or one researcher. Shares are exact decimal
 //! percentages computed from basis points; money is integer fen (with 万元 beside it).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
@@ -89,24 +89,6 @@ async fn granted(
     rows.iter().map(doc::from_row).collect()
 }
 
-/// Organization names by id, looked up once each.
-async fn institution_names(
-    conn: &mut Conn<'_>,
-    ids: impl IntoIterator<Item = Uuid>,
-) -> Result<HashMap<Uuid, String>, StoreError> {
-    let mut names = HashMap::new();
-    for id in ids {
-        if let std::collections::hash_map::Entry::Vacant(e) = names.entry(id) {
-            let name = accounts::organization(conn, id)
-                .await?
-                .map(|o| o.name)
-                .unwrap_or_default();
-            e.insert(name);
-        }
-    }
-    Ok(names)
-}
-
 fn date_value(d: Option<NaiveDate>) -> Value {
     d.map_or(Value::Null, |d| Value::String(d.to_string()))
 }
@@ -142,7 +124,8 @@ pub async fn cap_table(
         .filter(|r| r.data.in_force_on(on, as_of))
         .map(|r| (r.id, r.data))
         .collect();
-    let names = institution_names(conn, grants.iter().map(|(_, g)| g.institution_id)).await?;
+    let names =
+        accounts::organization_names(conn, grants.iter().map(|(_, g)| g.institution_id)).await?;
     let columns = CAP_TABLE_COLUMNS.to_vec();
     let mut items = Vec::new();
     for (id, g) in &grants {
@@ -238,7 +221,8 @@ pub async fn expiring(
         })
         .collect();
     due.sort_by_key(|(end, id, _)| (*end, *id));
-    let names = institution_names(conn, due.iter().map(|(_, _, g)| g.institution_id)).await?;
+    let names =
+        accounts::organization_names(conn, due.iter().map(|(_, _, g)| g.institution_id)).await?;
     let columns = EXPIRING_COLUMNS.to_vec();
     let items: Vec<_> = due
         .iter()
@@ -338,19 +322,15 @@ pub async fn revenue(
         g.0.insert(distribution);
         g.1 += amount;
     }
-    let institutions = institution_names(conn, groups.keys().map(|k| k.2)).await?;
-    let mut member_names: HashMap<Uuid, String> = HashMap::new();
-    for (kind, id, _) in groups.keys() {
-        if let (true, Some(id)) = (kind == "member", id) {
-            if !member_names.contains_key(id) {
-                let name = accounts::user_by_id(conn, *id)
-                    .await?
-                    .map(|u| u.display_name)
-                    .unwrap_or_default();
-                member_names.insert(*id, name);
-            }
-        }
-    }
+    let institutions = accounts::organization_names(conn, groups.keys().map(|k| k.2)).await?;
+    let member_names = accounts::display_names(
+        conn,
+        groups
+            .keys()
+            .filter(|(kind, _, _)| kind == "member")
+            .filter_map(|(_, id, _)| *id),
+    )
+    .await?;
     let columns = REVENUE_COLUMNS.to_vec();
     let items: Vec<_> = groups
         .iter()
