@@ -6,7 +6,9 @@ use esrs::Aggregate;
 use serde::Deserialize;
 
 use crate::auth::Authenticated;
+use crate::domain::contract::{ContractEvent, ContractRegistration};
 use crate::domain::listing::{Listing, ListingEvent};
+use crate::domain::ownership_grant::{GrantEvent, OwnershipGrant};
 use crate::domain::{Recorded, Role};
 use crate::error::AppError;
 use crate::http::{page_limit, Query};
@@ -32,6 +34,21 @@ const PRIVATE: &[(&str, &[&str])] = &[
         ],
     ),
 ];
+
+/// Whether the feed shows `event` to a viewer of `role`. Statisticians read contracts from
+/// registration on and grants from their public notice on, so their feed leaves out what came
+/// before (the position still advances past it: the cursor skips, it does not stall).
+pub fn shown_to(role: Role, event: &LoggedEvent) -> bool {
+    if role != Role::Statistician {
+        return true;
+    }
+    let hidden: &[&str] = match event.aggregate_type.as_str() {
+        t if t == ContractRegistration::NAME => &ContractEvent::BEFORE_REGISTER,
+        t if t == OwnershipGrant::NAME => &GrantEvent::BEFORE_NOTICE,
+        _ => &[],
+    };
+    !hidden.contains(&event.event_type.as_str())
+}
 
 /// The payload with everything confidential removed, whatever the aggregate.
 pub fn public_payload(event: &LoggedEvent) -> Result<serde_json::Value, AppError> {
@@ -81,14 +98,17 @@ pub(super) async fn feed(
     }
     let limit = page_limit(q.0.limit)?;
     let events = log::after(&mut state.db.read().await?.conn(), q.0.after, limit).await?;
+    // The cursor is the last position read: pass it back as `after`. With no new events it stays
+    // where it was, so a follower simply polls again.
+    let next = events.last().map(|e| e.position).unwrap_or(q.0.after);
     let mut items = Vec::with_capacity(events.len());
     for mut e in events {
+        if !shown_to(auth.0.role, &e) {
+            continue;
+        }
         e.payload = public_payload(&e)?;
         items.push(e);
     }
-    // The cursor is the last position seen: pass it back as `after`. With no new events it stays
-    // where it was, so a follower simply polls again.
-    let next = items.last().map(|e| e.position).unwrap_or(q.0.after);
     Ok(HttpResponse::Ok()
         .json(serde_json::json!({"items": items, "next_cursor": next.to_string()})))
 }

@@ -175,6 +175,18 @@ impl ContractStatus {
         )
     }
 
+    /// On the register: registered, and after that cancelled (注销) or revoked (撤销). A
+    /// statistician reads a contract from here on, never while it is under review or refused.
+    pub const ON_REGISTER: [ContractStatus; 3] = [
+        ContractStatus::Registered,
+        ContractStatus::Cancelled,
+        ContractStatus::Revoked,
+    ];
+
+    pub fn is_on_register(self) -> bool {
+        ContractStatus::ON_REGISTER.contains(&self)
+    }
+
     /// On the registrar's clock: accepted (or resubmitted) and not yet decided.
     pub fn is_on_the_clock(self) -> bool {
         matches!(
@@ -793,6 +805,18 @@ impl ContractEvent {
     }
 }
 
+impl ContractEvent {
+    /// Events of a contract before it is on the register: what a statistician's feed leaves out.
+    pub const BEFORE_REGISTER: [&'static str; 6] = [
+        "submitted",
+        "accepted",
+        "correction_requested",
+        "resubmitted",
+        "expert_reviewed",
+        "refused",
+    ];
+}
+
 impl DomainEvent for ContractEvent {
     fn name(&self) -> &'static str {
         ContractEvent::name(self)
@@ -853,15 +877,14 @@ impl ContractData {
             })
     }
 
-    /// The submitter, the registrars, the statisticians, the platform admins, and the people of
-    /// the seller's and the buyer's organizations.
+    /// The submitter, the registrars, the platform admins, the people of the seller's and the
+    /// buyer's organizations, and the statisticians once it is on the register (least
+    /// privilege: a submission under review or refused is not a statistic).
     pub fn is_visible_to(&self, viewer: Option<&Actor>) -> bool {
         let Some(actor) = viewer else { return false };
         self.is_submitter(actor)
-            || matches!(
-                actor.role,
-                Role::Registrar | Role::Statistician | Role::PlatformAdmin
-            )
+            || matches!(actor.role, Role::Registrar | Role::PlatformAdmin)
+            || (actor.role == Role::Statistician && self.status.is_on_register())
             || self.is_party(actor)
     }
 

@@ -691,15 +691,19 @@ impl GrantData {
         self.is_applicant(actor) || self.is_member(actor) || self.is_institution_admin(actor)
     }
 
-    /// Parties, statisticians and platform admins always; anyone signed in once it is public.
+    /// Parties and platform admins always; anyone signed in once it is public (from the notice
+    /// on). Statisticians too only from then: an application is not yet a statistic.
     pub fn is_visible_to(&self, viewer: Option<&Actor>) -> bool {
         let Some(actor) = viewer else { return false };
         self.status.is_public() || self.may_see_money(actor)
     }
 
-    /// Who was paid what is for the parties, statisticians and platform admins.
+    /// Who was paid what is for the parties and platform admins, and for statisticians once
+    /// the grant is public.
     pub fn may_see_money(&self, actor: &Actor) -> bool {
-        self.is_party(actor) || matches!(actor.role, Role::Statistician | Role::PlatformAdmin)
+        self.is_party(actor)
+            || actor.role == Role::PlatformAdmin
+            || (actor.role == Role::Statistician && self.status.is_public())
     }
 
     pub fn open_objections(&self) -> impl Iterator<Item = &Objection> {
@@ -898,6 +902,11 @@ impl GrantEvent {
             GrantEvent::RevenueDistributed { .. } => "revenue_distributed",
         }
     }
+}
+
+impl GrantEvent {
+    /// Events of a grant before its public notice: what a statistician's feed leaves out.
+    pub const BEFORE_NOTICE: [&'static str; 4] = ["applied", "approved", "rejected", "withdrawn"];
 }
 
 impl DomainEvent for GrantEvent {

@@ -13,7 +13,9 @@ use uuid::Uuid;
 
 use super::doc::{self, DocRow, Where};
 use super::Projection;
-use crate::domain::contract::{ContractData, ContractEvent, ContractRegistration, ContractState};
+use crate::domain::contract::{
+    ContractData, ContractEvent, ContractRegistration, ContractState, ContractStatus,
+};
 use crate::domain::{Actor, Recorded, Role};
 use crate::store::log::LoggedEvent;
 use crate::store::sql::{Arg, Conn};
@@ -159,7 +161,8 @@ pub async fn get(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<ContractRow>, S
     doc::get(conn, TABLE, id).await
 }
 
-/// A registrar's (or statistician's, or admin's) queue: every registration; anyone else sees
+/// A registrar's (or admin's) queue: every registration; a statistician's: those on the
+/// register (registered, cancelled, revoked); anyone else sees
 /// the ones they submitted or whose (current) seller or buyer organization is theirs. Newest
 /// first; each entry carries its due date and whether it is overdue.
 pub async fn queue(
@@ -170,10 +173,13 @@ pub async fn queue(
     limit: i64,
 ) -> Result<Vec<ContractRow>, StoreError> {
     let mut w = Where::default();
-    if !matches!(
-        viewer.role,
-        Role::Registrar | Role::Statistician | Role::PlatformAdmin
-    ) {
+    if viewer.role == Role::Statistician {
+        let on_register: Vec<String> = ContractStatus::ON_REGISTER
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        w.and(format!("status IN ({})", on_register.join(", ")));
+    } else if !matches!(viewer.role, Role::Registrar | Role::PlatformAdmin) {
         let me = w.arg(Arg::Uuid(viewer.user_id));
         let mut who = format!("submitter_id = {me}");
         if let Some(org) = viewer.organization_id {

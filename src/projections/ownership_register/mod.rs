@@ -199,8 +199,8 @@ pub struct ListFilter {
     pub status: Option<GrantStatus>,
 }
 
-/// The grants `viewer` may see, newest first. Statisticians and platform admins see all; anyone
-/// else the public ones (from the notice on) and those they are a party to.
+/// The grants `viewer` may see, newest first. Platform admins see all, statisticians the public
+/// ones (from the notice on); anyone else the public ones and those they are a party to.
 pub async fn list(
     conn: &mut Conn<'_>,
     viewer: &Actor,
@@ -209,7 +209,9 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<GrantRow>, StoreError> {
     let mut w = Where::default();
-    if !matches!(viewer.role, Role::Statistician | Role::PlatformAdmin) {
+    if viewer.role == Role::Statistician {
+        w.and(status_in(&GrantStatus::PUBLIC));
+    } else if viewer.role != Role::PlatformAdmin {
         let me = w.arg(Arg::Uuid(viewer.user_id));
         let mut who = vec![
             status_in(&GrantStatus::PUBLIC),
