@@ -255,9 +255,11 @@ async fn main() {
             role: Role::Statistician,
             organization_id: None,
         };
-        techmarket::routes::auth::create_user(
+        techmarket::accounts::create_user(
             &state.db,
             techmarket::domain::user::NewUser::parse(admin, false).unwrap(),
+            false,
+            techmarket::accounts::OPERATOR,
         )
         .await
         .unwrap();

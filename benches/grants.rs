@@ -318,6 +318,7 @@ async fn people(state: &AppState) -> People {
                 display_name: &name,
                 role: Role::Researcher,
                 organization_id: Some(institutions[inst]),
+                organization_admin: false,
             },
             now,
         )
@@ -457,9 +458,11 @@ async fn main() {
             role: Role::Statistician,
             organization_id: None,
         };
-        techmarket::routes::auth::create_user(
+        techmarket::accounts::create_user(
             &state.db,
             techmarket::domain::user::NewUser::parse(admin, false).unwrap(),
+            false,
+            techmarket::accounts::OPERATOR,
         )
         .await
         .unwrap();

@@ -4,13 +4,18 @@ use clap::{Parser, Subcommand};
 use secrecy::SecretString;
 use uuid::Uuid;
 
+use chrono::Utc;
+
+use crate::accounts::{self, admin, OPERATOR};
 use crate::config::Settings;
-use crate::domain::user::{NewUser, RegistrationInput};
-use crate::domain::Role;
+use crate::domain::user::{login_email, NewUser, RegistrationInput};
+use crate::domain::{DomainError, Role};
+use crate::error::AppError;
 use crate::projections::rebuild;
 use crate::projections::search::{index_dir, indexer, SearchError, SearchIndex};
 use crate::projections::Projections;
 use crate::startup::Application;
+use crate::store::accounts::{self as account_rows, User, UserFilter};
 use crate::store::{reference, Db};
 
 #[derive(Parser)]
@@ -50,10 +55,57 @@ pub enum UserCmd {
         password: String,
         #[arg(long)]
         role: String,
+        /// Make the user a member of this organization (granted by the operator).
         #[arg(long)]
         organization: Option<Uuid>,
+        /// Let the user manage the organization's members.
+        #[arg(long, requires = "organization")]
+        organization_admin: bool,
         #[arg(long)]
         display_name: Option<String>,
+    },
+    /// Find users by part of their e-mail address or name.
+    List {
+        #[arg(long)]
+        query: Option<String>,
+        #[arg(long)]
+        role: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Give a user another role (their tokens end).
+    Role {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        role: String,
+    },
+    /// Disable an account (its tokens end; it cannot sign in).
+    Disable {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
+    /// End the user's tokens and make them choose a new password at their next sign-in.
+    ForcePasswordChange {
+        #[arg(long)]
+        email: String,
+    },
+    /// Print a single-use password reset token to hand to the user.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
+    /// Remove a person: personal data erased, the id kept for the events that name it.
+    Remove {
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -61,6 +113,150 @@ pub enum UserCmd {
 pub enum ProjectionsCmd {
     /// Empty every read model and replay the global log into it.
     Rebuild,
+}
+
+fn role(name: &str) -> anyhow::Result<Role> {
+    Role::parse(name).ok_or_else(|| {
+        anyhow::anyhow!(
+            "unknown role '{name}'; one of {:?}",
+            Role::ALL.map(|r| r.as_str())
+        )
+    })
+}
+
+/// The user with this e-mail address (as typed at sign-in: any case).
+async fn by_email(db: &Db, email: &str) -> anyhow::Result<User> {
+    let email = login_email(email).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    account_rows::user_by_email(&mut db.read().await?.conn(), &email)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user with the e-mail address {email}"))
+}
+
+fn show(user: &User) {
+    println!(
+        "{}  {:<40} {:<18} {:<9} org={} {}",
+        user.id,
+        user.email,
+        user.role.as_str(),
+        user.status.as_str(),
+        user.organization_id
+            .map(|o| o.to_string())
+            .unwrap_or_else(|| "-".into()),
+        user.display_name
+    );
+}
+
+/// `techmarket user …`: the operator acts as [`OPERATOR`] in the account history.
+async fn user_command(db: &Db, settings: &Settings, command: UserCmd) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let fail = |e: AppError| anyhow::anyhow!("{}", describe(&e));
+    match command {
+        UserCmd::Add {
+            email,
+            password,
+            role: role_name,
+            organization,
+            organization_admin,
+            display_name,
+        } => {
+            let input = RegistrationInput {
+                display_name: display_name.unwrap_or_else(|| email.clone()),
+                email,
+                password: SecretString::from(password),
+                role: role(&role_name)?,
+                organization_id: organization,
+            };
+            let new = NewUser::parse(input, false).map_err(|e| fail(e.into()))?;
+            let user = accounts::create_user(db, new, organization_admin, OPERATOR)
+                .await
+                .map_err(fail)?;
+            println!("created {} {} ({})", user.role, user.email, user.id);
+        }
+        UserCmd::List {
+            query,
+            role: r,
+            limit,
+        } => {
+            let filter = UserFilter {
+                q: query,
+                role: r.as_deref().map(role).transpose()?,
+                ..Default::default()
+            };
+            for u in account_rows::users(&mut db.read().await?.conn(), &filter, None, limit).await?
+            {
+                show(&u);
+            }
+        }
+        UserCmd::Role { email, role: r } => {
+            let user = by_email(db, &email).await?;
+            show(
+                &admin::change_role(db, OPERATOR, user.id, role(&r)?, now)
+                    .await
+                    .map_err(fail)?,
+            );
+        }
+        UserCmd::Disable { email, reason } => {
+            let user = by_email(db, &email).await?;
+            let u = admin::set_disabled(db, OPERATOR, user.id, true, reason.as_deref(), now)
+                .await
+                .map_err(fail)?;
+            show(&u);
+        }
+        UserCmd::Enable { email } => {
+            let user = by_email(db, &email).await?;
+            let u = admin::set_disabled(db, OPERATOR, user.id, false, None, now)
+                .await
+                .map_err(fail)?;
+            show(&u);
+        }
+        UserCmd::ForcePasswordChange { email } => {
+            let user = by_email(db, &email).await?;
+            show(
+                &admin::force_password_change(db, OPERATOR, user.id, now)
+                    .await
+                    .map_err(fail)?,
+            );
+        }
+        UserCmd::ResetPassword { email } => {
+            let user = by_email(db, &email).await?;
+            let (token, expires_at) = admin::issue_password_reset(
+                db,
+                OPERATOR,
+                user.id,
+                settings.password_reset_valid_hours,
+                now,
+            )
+            .await
+            .map_err(fail)?;
+            println!(
+                "reset token for {} (valid until {expires_at}, single use):",
+                user.email
+            );
+            println!("{token}");
+            println!("the user sets a new password with POST /api/v1/auth/password-reset {{\"token\", \"new_password\"}}");
+        }
+        UserCmd::Remove { email } => {
+            let user = by_email(db, &email).await?;
+            admin::remove(db, OPERATOR, user.id, now)
+                .await
+                .map_err(fail)?;
+            println!("removed {} ({}): personal data erased", email, user.id);
+        }
+    }
+    Ok(())
+}
+
+/// An error as a person reads it: the detail, and each invalid field.
+fn describe(e: &AppError) -> String {
+    let mut out = e.to_string();
+    let fields = match e {
+        AppError::Unprocessable(f) | AppError::Domain(DomainError::Invalid(f)) => f.as_slice(),
+        _ => &[],
+    };
+    for f in fields {
+        out.push_str(&format!("\n  {}: {}", f.field, f.message));
+    }
+    out
 }
 
 /// The store alone, migrated: what operator commands need. They do not open the search index,
@@ -80,35 +276,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 .run_until_stopped()
                 .await?
         }
-        Cmd::User {
-            command:
-                UserCmd::Add {
-                    email,
-                    password,
-                    role,
-                    organization,
-                    display_name,
-                },
-        } => {
-            let role = Role::parse(&role).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "unknown role '{role}'; one of {:?}",
-                    Role::ALL.map(|r| r.as_str())
-                )
-            })?;
+        Cmd::User { command } => {
             let db = open_store(&settings).await?;
-            let input = RegistrationInput {
-                display_name: display_name.unwrap_or_else(|| email.clone()),
-                email,
-                password: SecretString::from(password),
-                role,
-                organization_id: organization,
-            };
-            let new = NewUser::parse(input, false).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let user = crate::routes::auth::create_user(&db, new)
+            user_command(&db, &settings, command)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("created {} {} ({})", user.role, user.email, user.id);
         }
         Cmd::Projections {
             command: ProjectionsCmd::Rebuild,

@@ -38,6 +38,26 @@ pub struct Settings {
     pub holidays: Vec<chrono::NaiveDate>,
     #[serde(default)]
     pub extra_workdays: Vec<chrono::NaiveDate>,
+    /// Failed logins (and wrong current passwords) per account within `login_window_seconds`
+    /// before further tries get 429; 0 turns the limit off.
+    pub login_max_failures_per_account: u32,
+    /// Failed logins per client address within `login_window_seconds`.
+    pub login_max_failures_per_address: u32,
+    pub login_window_seconds: u64,
+    /// Registrations per client address within `register_window_seconds`.
+    pub register_max_per_address: u32,
+    pub register_window_seconds: u64,
+    /// Failed password resets (a wrong or spent token) per client address within
+    /// `password_reset_window_seconds`.
+    pub password_reset_max_per_address: u32,
+    pub password_reset_window_seconds: u64,
+    /// Take the client address from `Forwarded` / `X-Forwarded-For` (only behind a proxy that
+    /// sets them; otherwise anyone could pick their own address and escape the limits).
+    pub trust_forwarded_for: bool,
+    /// How long an invitation to an organization stays valid.
+    pub invitation_valid_days: u32,
+    /// How long a password reset token an operator issues stays valid.
+    pub password_reset_valid_hours: u32,
 }
 
 impl Default for Settings {
@@ -57,6 +77,16 @@ impl Default for Settings {
             grant_expiry_warning_days: 90,
             holidays: Vec::new(),
             extra_workdays: Vec::new(),
+            login_max_failures_per_account: 5,
+            login_max_failures_per_address: 20,
+            login_window_seconds: 60,
+            register_max_per_address: 10,
+            register_window_seconds: 3600,
+            password_reset_max_per_address: 10,
+            password_reset_window_seconds: 3600,
+            trust_forwarded_for: false,
+            invitation_valid_days: 7,
+            password_reset_valid_hours: 24,
         }
     }
 }
@@ -78,6 +108,34 @@ impl Settings {
             .set_default(
                 "grant_expiry_warning_days",
                 d.grant_expiry_warning_days as i64,
+            )?
+            .set_default(
+                "login_max_failures_per_account",
+                d.login_max_failures_per_account as i64,
+            )?
+            .set_default(
+                "login_max_failures_per_address",
+                d.login_max_failures_per_address as i64,
+            )?
+            .set_default("login_window_seconds", d.login_window_seconds as i64)?
+            .set_default(
+                "register_max_per_address",
+                d.register_max_per_address as i64,
+            )?
+            .set_default("register_window_seconds", d.register_window_seconds as i64)?
+            .set_default(
+                "password_reset_max_per_address",
+                d.password_reset_max_per_address as i64,
+            )?
+            .set_default(
+                "password_reset_window_seconds",
+                d.password_reset_window_seconds as i64,
+            )?
+            .set_default("trust_forwarded_for", d.trust_forwarded_for)?
+            .set_default("invitation_valid_days", d.invitation_valid_days as i64)?
+            .set_default(
+                "password_reset_valid_hours",
+                d.password_reset_valid_hours as i64,
             )?
             .add_source(config::File::with_name(&file).required(false))
             .add_source(

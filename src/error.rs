@@ -36,6 +36,12 @@ pub enum AppError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     MethodNotAllowed(String),
+    /// A rate limit is spent; try again after `retry_after_secs`.
+    #[error("{detail}")]
+    TooManyRequests {
+        detail: String,
+        retry_after_secs: u64,
+    },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -125,6 +131,11 @@ impl AppError {
                 "method",
                 "Method not allowed",
             ),
+            TooManyRequests { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
+            ),
             Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -196,6 +207,12 @@ impl ResponseError for AppError {
         }
         if let AppError::Unauthorized(_) = self {
             resp.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let AppError::TooManyRequests {
+            retry_after_secs, ..
+        } = self
+        {
+            resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
         }
         resp.body(serde_json::to_string(&body).unwrap_or_default())
     }

@@ -8,6 +8,7 @@
 //! - `policies/`: what happens by rule rather than by request (demands expiring).
 //! - `routes/`: the HTTP API, one module per route group; `http/` and `auth/` are its plumbing.
 
+pub mod accounts;
 pub mod auth;
 pub mod cli;
 pub mod clock;

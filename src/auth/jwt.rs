@@ -21,6 +21,10 @@ struct Claims {
     role: Role,
     #[serde(default)]
     org: Option<Uuid>,
+    /// The account's token version when issued: a change that must end older tokens (role,
+    /// membership removed, disabled, new password) bumps the account's version.
+    #[serde(default)]
+    ver: i64,
     iat: i64,
     exp: i64,
     iss: String,
@@ -42,13 +46,14 @@ impl Tokens {
         }
     }
 
-    pub fn issue(&self, actor: &Actor, now: DateTime<Utc>) -> anyhow::Result<String> {
-        self.issue_with_expiry(actor, now, now.timestamp() + self.ttl_seconds)
+    pub fn issue(&self, actor: &Actor, version: i64, now: DateTime<Utc>) -> anyhow::Result<String> {
+        self.issue_with_expiry(actor, version, now, now.timestamp() + self.ttl_seconds)
     }
 
     pub fn issue_with_expiry(
         &self,
         actor: &Actor,
+        version: i64,
         now: DateTime<Utc>,
         exp: i64,
     ) -> anyhow::Result<String> {
@@ -56,6 +61,7 @@ impl Tokens {
             sub: actor.user_id,
             role: actor.role,
             org: actor.organization_id,
+            ver: version,
             iat: now.timestamp(),
             exp,
             iss: ISSUER.into(),
@@ -67,19 +73,30 @@ impl Tokens {
         )?)
     }
 
-    /// `None` for anything but a well-signed, unexpired HS256 token of ours.
-    pub fn verify(&self, token: &str) -> Option<Actor> {
+    /// `None` for anything but a well-signed, unexpired HS256 token of ours. The actor is as the
+    /// token says; whether the account still agrees is for the caller to check.
+    pub fn verify(&self, token: &str) -> Option<Verified> {
         let mut v = Validation::new(Algorithm::HS256);
         v.set_issuer(&[ISSUER]);
         v.set_required_spec_claims(&["exp", "iss", "sub"]);
         v.leeway = 5;
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &v).ok()?;
-        Some(Actor {
-            user_id: data.claims.sub,
-            role: data.claims.role,
-            organization_id: data.claims.org,
+        Some(Verified {
+            actor: Actor {
+                user_id: data.claims.sub,
+                role: data.claims.role,
+                organization_id: data.claims.org,
+            },
+            version: data.claims.ver,
         })
     }
+}
+
+/// What a valid token says: who, and the account version it was issued under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verified {
+    pub actor: Actor,
+    pub version: i64,
 }
 
 /// The configured secret, or the one kept in `data_dir/jwt_secret`, created on first use.
@@ -140,12 +157,18 @@ mod tests {
     fn a_token_round_trips_and_a_forged_or_expired_one_does_not() {
         let tokens = Tokens::new(b"0123456789abcdef0123456789abcdef", 3600);
         let a = actor();
-        let t = tokens.issue(&a, Utc::now()).unwrap();
-        assert_eq!(tokens.verify(&t), Some(a));
+        let t = tokens.issue(&a, 7, Utc::now()).unwrap();
+        assert_eq!(
+            tokens.verify(&t),
+            Some(Verified {
+                actor: a,
+                version: 7
+            })
+        );
         let other = Tokens::new(b"another-secret-another-secret-xx", 3600);
         assert_eq!(other.verify(&t), None);
         let expired = tokens
-            .issue_with_expiry(&a, Utc::now(), Utc::now().timestamp() - 60)
+            .issue_with_expiry(&a, 0, Utc::now(), Utc::now().timestamp() - 60)
             .unwrap();
         assert_eq!(tokens.verify(&expired), None);
         assert_eq!(tokens.verify("not.a.token"), None);

@@ -6,12 +6,14 @@ pub mod demands;
 pub mod events;
 pub mod health;
 pub mod listings;
+pub mod membership;
 pub mod negotiations;
 pub mod organizations;
 pub mod ownership_grants;
 pub mod search;
 pub mod spec;
 pub mod stats;
+pub mod users;
 pub mod verifications;
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -43,12 +45,37 @@ routes! {
 
     post "/api/v1/auth/register" => auth::register;
     post "/api/v1/auth/login" => auth::login;
+    post "/api/v1/auth/password-reset" => auth::reset_password;
     get "/api/v1/me" => auth::me;
+    post "/api/v1/me/password" => auth::change_password;
+    get "/api/v1/me/membership-requests" => membership::my_requests;
+    post "/api/v1/me/membership-requests/{id}/withdraw" => membership::withdraw;
+    post "/api/v1/invitations/accept" => membership::accept;
+
+    get "/api/v1/users" => users::find;
     get "/api/v1/users/{id}" => auth::user;
+    delete "/api/v1/users/{id}" => users::remove;
+    get "/api/v1/users/{id}/history" => users::history;
+    post "/api/v1/users/{id}/role" => users::change_role;
+    post "/api/v1/users/{id}/disable" => users::disable;
+    post "/api/v1/users/{id}/enable" => users::enable;
+    post "/api/v1/users/{id}/force-password-change" => users::force_password_change;
+    post "/api/v1/users/{id}/password-reset" => users::password_reset;
 
     post "/api/v1/organizations" => organizations::create;
     get "/api/v1/organizations" => organizations::list;
     get "/api/v1/organizations/{id}" => organizations::get;
+    post "/api/v1/organizations/{id}/membership-requests" => membership::request;
+    get "/api/v1/organizations/{id}/membership-requests" => membership::requests;
+    post "/api/v1/organizations/{id}/membership-requests/{request_id}/approve" => membership::approve;
+    post "/api/v1/organizations/{id}/membership-requests/{request_id}/reject" => membership::reject;
+    get "/api/v1/organizations/{id}/members" => membership::members;
+    post "/api/v1/organizations/{id}/members/{user_id}/remove" => membership::remove_member;
+    post "/api/v1/organizations/{id}/members/{user_id}/admin" => membership::set_admin;
+    post "/api/v1/organizations/{id}/invitations" => membership::invite;
+    get "/api/v1/organizations/{id}/invitations" => membership::invitations;
+    post "/api/v1/organizations/{id}/invitations/{invitation_id}/revoke" => membership::revoke_invitation;
+    get "/api/v1/organizations/{id}/membership-history" => membership::history;
 
     post "/api/v1/listings" => listings::create;
     get "/api/v1/listings" => listings::list;

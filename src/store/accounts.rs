@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::sql::{Arg, Conn, Row};
 use super::{is_unique_violation, StoreError};
+use crate::domain::membership::AccountStatus;
 use crate::domain::organization::NewOrganization;
 use crate::domain::Role;
 
@@ -19,6 +20,13 @@ pub struct User {
     pub role: Role,
     pub organization_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+    pub status: AccountStatus,
+    /// Manages the members of its organization.
+    pub organization_admin: bool,
+    pub must_change_password: bool,
+    /// Tokens carry it; a token with another one is refused.
+    #[serde(skip)]
+    pub token_version: i64,
     #[serde(skip)]
     pub password_hash: String,
 }
@@ -34,12 +42,20 @@ pub struct Organization {
 }
 
 const USER_COLUMNS: &str =
-    "id, email, password_hash, display_name, role, organization_id, created_at";
+    "id, email, password_hash, display_name, role, organization_id, created_at, status, organization_admin, must_change_password, token_version";
+const INSERT_USER_COLUMNS: &str =
+    "id, email, password_hash, display_name, role, organization_id, created_at, organization_admin";
 const ORG_COLUMNS: &str = "id, name, party_nature, region, zone, created_at";
 
-fn user_from(r: &Row) -> Result<User, StoreError> {
+pub(super) fn user_from(r: &Row) -> Result<User, StoreError> {
     let role = r.text("role")?;
+    let status = r.text("status")?;
     Ok(User {
+        status: AccountStatus::parse(&status)
+            .ok_or_else(|| StoreError::Other(format!("unknown account status {status}")))?,
+        organization_admin: r.bool("organization_admin")?,
+        must_change_password: r.bool("must_change_password")?,
+        token_version: r.i64("token_version")?,
         id: r.uuid("id")?,
         email: r.text("email")?,
         password_hash: r.text("password_hash")?,
@@ -68,6 +84,7 @@ pub struct NewUserRow<'a> {
     pub display_name: &'a str,
     pub role: Role,
     pub organization_id: Option<Uuid>,
+    pub organization_admin: bool,
 }
 
 /// `Ok(None)` when the e-mail address is taken.
@@ -79,7 +96,9 @@ pub async fn insert_user(
     let id = Uuid::now_v7();
     let res = conn
         .execute(
-            &format!("INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
+            &format!(
+                "INSERT INTO users ({INSERT_USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            ),
             &[
                 Arg::Uuid(id),
                 Arg::Text(new.email.into()),
@@ -88,6 +107,7 @@ pub async fn insert_user(
                 Arg::Text(new.role.as_str().into()),
                 Arg::OptUuid(new.organization_id),
                 Arg::Time(now),
+                Arg::Bool(new.organization_admin),
             ],
         )
         .await;
@@ -272,4 +292,179 @@ pub async fn complete_idempotency_key(
     )
     .await?;
     Ok(())
+}
+
+/// A change to one user row. `end_tokens` bumps the token version, which ends every token
+/// issued before: for changes that take something away (role, membership, access, password).
+#[derive(Debug, Default)]
+pub struct UserUpdate {
+    pub role: Option<Role>,
+    pub organization_id: Option<Option<Uuid>>,
+    pub organization_admin: Option<bool>,
+    pub status: Option<AccountStatus>,
+    pub must_change_password: Option<bool>,
+    pub password_hash: Option<String>,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub end_tokens: bool,
+}
+
+/// Applies `change` to user `id`; false when there is no such user.
+pub async fn update_user(
+    conn: &mut Conn<'_>,
+    id: Uuid,
+    change: UserUpdate,
+) -> Result<bool, StoreError> {
+    let mut sets = Vec::new();
+    let mut args = vec![Arg::Uuid(id)];
+    let mut set = |col: &str, arg: Arg| {
+        args.push(arg);
+        sets.push(format!("{col} = ${}", args.len()));
+    };
+    if let Some(r) = change.role {
+        set("role", Arg::Text(r.as_str().into()));
+    }
+    if let Some(o) = change.organization_id {
+        set("organization_id", Arg::OptUuid(o));
+    }
+    if let Some(a) = change.organization_admin {
+        set("organization_admin", Arg::Bool(a));
+    }
+    if let Some(s) = change.status {
+        set("status", Arg::Text(s.as_str().into()));
+    }
+    if let Some(m) = change.must_change_password {
+        set("must_change_password", Arg::Bool(m));
+    }
+    if let Some(h) = change.password_hash {
+        set("password_hash", Arg::Text(h));
+    }
+    if let Some(e) = change.email {
+        set("email", Arg::Text(e));
+    }
+    if let Some(n) = change.display_name {
+        set("display_name", Arg::Text(n));
+    }
+    if change.end_tokens {
+        sets.push("token_version = token_version + 1".into());
+    }
+    if sets.is_empty() {
+        return Ok(user_by_id(conn, id).await?.is_some());
+    }
+    let sql = format!("UPDATE users SET {} WHERE id = $1", sets.join(", "));
+    Ok(conn.execute(&sql, &args).await? == 1)
+}
+
+/// What `GET /users` filters by.
+#[derive(Debug, Default, Clone)]
+pub struct UserFilter {
+    /// Part of the e-mail address or the display name, any case.
+    pub q: Option<String>,
+    pub role: Option<Role>,
+    pub organization_id: Option<Uuid>,
+    pub status: Option<AccountStatus>,
+}
+
+/// Users matching `filter`, newest first; `before` is the keyset cursor.
+pub async fn users(
+    conn: &mut Conn<'_>,
+    filter: &UserFilter,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<User>, StoreError> {
+    let mut clauses = Vec::new();
+    let mut args = Vec::new();
+    let mut param = |arg: Arg| {
+        args.push(arg);
+        format!("${}", args.len())
+    };
+    if let Some(q) = &filter.q {
+        // LIKE's wildcards in the query are taken literally.
+        let escaped = q
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let p = param(Arg::Text(format!("%{escaped}%")));
+        clauses.push(format!(
+            "(LOWER(email) LIKE {p} ESCAPE '\\' OR LOWER(display_name) LIKE {p} ESCAPE '\\')"
+        ));
+    }
+    if let Some(r) = filter.role {
+        clauses.push(format!("role = {}", param(Arg::Text(r.as_str().into()))));
+    }
+    if let Some(o) = filter.organization_id {
+        clauses.push(format!("organization_id = {}", param(Arg::Uuid(o))));
+    }
+    if let Some(s) = filter.status {
+        clauses.push(format!("status = {}", param(Arg::Text(s.as_str().into()))));
+    }
+    if let Some(b) = before {
+        clauses.push(format!("id < {}", param(Arg::Uuid(b))));
+    }
+    let where_ = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    let p = param(Arg::I64(limit));
+    let sql = format!("SELECT {USER_COLUMNS} FROM users {where_} ORDER BY id DESC LIMIT {p}");
+    conn.fetch_all(&sql, &args)
+        .await?
+        .iter()
+        .map(user_from)
+        .collect()
+}
+
+/// Active platform admins: there must always be one.
+pub async fn active_platform_admins(conn: &mut Conn<'_>) -> Result<i64, StoreError> {
+    Ok(conn
+        .fetch_one(
+            "SELECT COUNT(*) AS n FROM users WHERE role = $1 AND status = $2",
+            &[
+                Arg::Text(Role::PlatformAdmin.as_str().into()),
+                Arg::Text(AccountStatus::Active.as_str().into()),
+            ],
+        )
+        .await?
+        .i64("n")?)
+}
+
+/// Makes an active user without an organization a member of `organization_id`; false when they
+/// are not such a user (any more): the guard that keeps racing approvals from double-joining.
+pub async fn join_organization(
+    conn: &mut Conn<'_>,
+    user_id: Uuid,
+    organization_id: Uuid,
+    organization_admin: bool,
+) -> Result<bool, StoreError> {
+    let n = conn
+        .execute(
+            "UPDATE users SET organization_id = $2, organization_admin = $3 \
+             WHERE id = $1 AND organization_id IS NULL AND status = $4",
+            &[
+                Arg::Uuid(user_id),
+                Arg::Uuid(organization_id),
+                Arg::Bool(organization_admin),
+                Arg::Text(AccountStatus::Active.as_str().into()),
+            ],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// Takes a member out of `organization_id` and ends their tokens; false when they were not in it.
+pub async fn leave_organization(
+    conn: &mut Conn<'_>,
+    user_id: Uuid,
+    organization_id: Uuid,
+) -> Result<bool, StoreError> {
+    let n = conn
+        .execute(
+            "UPDATE users SET organization_id = NULL, organization_admin = $3, token_version = token_version + 1 \
+             WHERE id = $1 AND organization_id = $2",
+            &[Arg::Uuid(user_id), Arg::Uuid(organization_id), Arg::Bool(false)],
+        )
+        .await?;
+    Ok(n == 1)
 }

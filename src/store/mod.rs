@@ -6,7 +6,9 @@
 pub mod accounts;
 pub mod aggregates;
 pub mod log;
+pub mod membership;
 pub mod postgres;
+pub mod rate_limit;
 pub mod reference;
 pub mod sql;
 pub mod sqlite;

@@ -206,6 +206,15 @@ impl Row {
             Row::Sqlite(r) => parse_sqlite_time(col, &r.try_get::<String, _>(col)?),
         }
     }
+    pub fn opt_time(&self, col: &str) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+        match self {
+            Row::Pg(r) => r.try_get(col),
+            Row::Sqlite(r) => r
+                .try_get::<Option<String>, _>(col)?
+                .map(|s| parse_sqlite_time(col, &s))
+                .transpose(),
+        }
+    }
     pub fn json<T: serde::de::DeserializeOwned>(&self, col: &str) -> Result<T, sqlx::Error> {
         match self {
             Row::Pg(r) => {

@@ -15,7 +15,10 @@ both!(register_login_and_me, |app: TestApp| async move {
     let location = r.headers()["location"].to_str().unwrap().to_string();
     let (_, user) = json_of(r).await;
     assert_eq!(user["email"], "wang.fang@changan.com.cn");
-    assert_eq!(user["organization_id"], json!(org));
+    // Naming an organization asks to join it; membership is the organization's to grant.
+    assert_eq!(user["organization_id"], json!(null));
+    assert_eq!(user["membership_request"]["organization_id"], json!(org));
+    assert_eq!(user["membership_request"]["status"], "pending");
     assert!(user.get("password_hash").is_none() && !user.to_string().contains("argon2"));
 
     let r = app
@@ -34,7 +37,9 @@ both!(register_login_and_me, |app: TestApp| async move {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(
         me,
-        json!({"id": user["id"], "email": "wang.fang@changan.com.cn", "display_name": "王芳", "role": "enterprise", "organization_id": org})
+        json!({"id": user["id"], "email": "wang.fang@changan.com.cn", "display_name": "王芳", "role": "enterprise",
+               "organization_id": null, "organization_admin": false, "status": "active",
+               "must_change_password": false, "created_at": user["created_at"]})
     );
     assert_eq!(
         app.get(&location, Some(token)).await.status(),

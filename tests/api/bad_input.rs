@@ -342,7 +342,7 @@ both!(
             organization_id: None,
         };
         let forged = Tokens::new(b"an-attacker-secret-an-attacker-secret", 3600)
-            .issue(&actor, Utc::now())
+            .issue(&actor, 0, Utc::now())
             .unwrap();
         let secret = {
             use secrecy::ExposeSecret;
@@ -355,7 +355,7 @@ both!(
                 .to_vec()
         };
         let expired = Tokens::new(&secret, 3600)
-            .issue_with_expiry(&actor, Utc::now(), Utc::now().timestamp() - 600)
+            .issue_with_expiry(&actor, 0, Utc::now(), Utc::now().timestamp() - 600)
             .unwrap();
         // Flip the role claim of a real token without re-signing it.
         let tampered = {

@@ -22,9 +22,35 @@ pub enum Backend {
     Postgres,
 }
 
-/// Generates one test per backend from one async body: `both!(name, |app| async move { … })`.
+/// Generates one test per backend from one async body: `both!(name, |app| async move { … })`,
+/// or with settings changed first: `both!(name, settings => |s| …, |app| async move { … })`.
 #[macro_export]
 macro_rules! both {
+    ($name:ident, settings => $tweak:expr, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app =
+                    $crate::helpers::spawn_app_with($crate::helpers::Backend::Sqlite, $tweak).await;
+                let _keep = app.keep_alive();
+                ($body)(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if !$crate::helpers::postgres_available().await {
+                    eprintln!("SKIPPED: PostgreSQL is unreachable");
+                    return;
+                }
+                let app =
+                    $crate::helpers::spawn_app_with($crate::helpers::Backend::Postgres, $tweak)
+                        .await;
+                let _keep = app.keep_alive();
+                ($body)(app).await;
+            }
+        }
+    };
     ($name:ident, $body:expr) => {
         mod $name {
             #[allow(unused_imports)]
@@ -122,6 +148,8 @@ pub struct TestApp {
     pub state: web::Data<AppState>,
     pub settings: Settings,
     pub handle: actix_web::dev::ServerHandle,
+    /// A platform admin made once per app, who approves the test users' memberships.
+    operator: tokio::sync::OnceCell<TestUser>,
     _data_dir: std::sync::Arc<tempfile::TempDir>,
     _pg: Option<std::sync::Arc<PgDatabase>>,
 }
@@ -150,11 +178,19 @@ pub fn test_settings(backend: Backend, data_dir: &std::path::Path, db: Option<&s
         body_limit_bytes: 64 * 1024,
         // The expiry task runs often, so a test that moves the clock sees it act promptly.
         expiry_sweep_ms: 100,
+        // Every test user registers from 127.0.0.1; the limits have tests of their own.
+        register_max_per_address: 100_000,
+        login_max_failures_per_address: 100_000,
         ..Settings::default()
     }
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// A test app whose settings `tweak` changes first (limits, windows).
+pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let pg = match backend {
         Backend::Postgres => {
@@ -169,11 +205,12 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         }
         Backend::Sqlite => None,
     };
-    let settings = test_settings(
+    let mut settings = test_settings(
         backend,
         data_dir.path(),
         pg.as_ref().map(|d| d.name.as_str()),
     );
+    tweak(&mut settings);
     start(
         backend,
         settings,
@@ -216,6 +253,7 @@ async fn start(
         state,
         settings,
         handle,
+        operator: tokio::sync::OnceCell::new(),
         _data_dir: data_dir,
         _pg: pg,
     }
@@ -298,8 +336,9 @@ impl TestApp {
             .await
     }
 
-    /// A user with `role`: researchers and enterprises sign up over HTTP like real users; other
-    /// roles are created the way an operator does (`techmarket user add`). Then they log in.
+    /// A user with `role`: researchers and enterprises sign up over HTTP like real users, asking
+    /// to join `organization_id`, which a platform admin then approves; other roles are created
+    /// the way an operator does (`techmarket user add`). Then they log in.
     pub async fn user(&self, role: Role, organization_id: Option<Uuid>) -> TestUser {
         let email = format!("{}-{}@example.cn", role.as_str(), Uuid::new_v4().simple());
         if role.is_self_service() {
@@ -307,28 +346,51 @@ impl TestApp {
             if let Some(org) = organization_id {
                 body["organization_id"] = json!(org);
             }
-            let r = self.post("/api/v1/auth/register", None, Some(&body)).await;
-            assert_eq!(
-                r.status(),
-                StatusCode::CREATED,
-                "{}",
-                r.text().await.unwrap()
-            );
+            let (status, registered) =
+                json_of(self.post("/api/v1/auth/register", None, Some(&body)).await).await;
+            assert_eq!(status, StatusCode::CREATED, "{registered}");
+            if let Some(org) = organization_id {
+                let request = registered["membership_request"]["id"].as_str().unwrap();
+                let operator = self.operator().await;
+                let (status, decided) = json_of(
+                    self.post(
+                        &format!(
+                            "/api/v1/organizations/{org}/membership-requests/{request}/approve"
+                        ),
+                        Some(&operator.token),
+                        None,
+                    )
+                    .await,
+                )
+                .await;
+                assert_eq!(status, StatusCode::OK, "{decided}");
+            }
         } else {
-            let input = RegistrationInput {
-                email: email.clone(),
-                password: SecretString::from(PASSWORD.to_string()),
-                display_name: "测试用户".into(),
-                role,
-                organization_id,
-            };
-            techmarket::routes::auth::create_user(
-                &self.state.db,
-                NewUser::parse(input, false).unwrap(),
-            )
-            .await
-            .unwrap();
+            self.made_by_operator(&email, role, organization_id).await;
         }
+        self.signed_in(email).await
+    }
+
+    /// A user made the way `techmarket user add` makes one.
+    async fn made_by_operator(&self, email: &str, role: Role, organization_id: Option<Uuid>) {
+        let input = RegistrationInput {
+            email: email.to_string(),
+            password: SecretString::from(PASSWORD.to_string()),
+            display_name: "测试用户".into(),
+            role,
+            organization_id,
+        };
+        techmarket::accounts::create_user(
+            &self.state.db,
+            NewUser::parse(input, false).unwrap(),
+            false,
+            techmarket::accounts::OPERATOR,
+        )
+        .await
+        .unwrap();
+    }
+
+    async fn signed_in(&self, email: String) -> TestUser {
         let token = self.login(&email, PASSWORD).await;
         let me: Value = self
             .get("/api/v1/me", Some(&token))
@@ -358,7 +420,7 @@ impl TestApp {
 
     /// An organization created by a platform admin.
     pub async fn organization(&self, name: &str, nature: &str, region: &str) -> Uuid {
-        let admin = self.admin().await;
+        let admin = self.operator().await;
         let r = self
             .post(
                 "/api/v1/organizations",
@@ -373,6 +435,19 @@ impl TestApp {
 
     pub async fn admin(&self) -> TestUser {
         self.user(Role::PlatformAdmin, None).await
+    }
+
+    /// The app's standing platform admin (made on first use).
+    pub async fn operator(&self) -> TestUser {
+        self.operator
+            .get_or_init(|| async {
+                let email = format!("operator-{}@example.cn", Uuid::new_v4().simple());
+                self.made_by_operator(&email, Role::PlatformAdmin, None)
+                    .await;
+                self.signed_in(email).await
+            })
+            .await
+            .clone()
     }
 
     /// Creates a draft listing and returns its id.
