@@ -82,6 +82,10 @@ impl AppState {
             state.shutdown.subscribe(),
         ));
         tokio::spawn(expiry::run(state.clone(), state.shutdown.subscribe()));
+        tokio::spawn(crate::auth::rate_limit::prune_forever(
+            state.clone(),
+            state.shutdown.subscribe(),
+        ));
         tokio::spawn(follower::run(
             Box::new(trl::TrlFromVerification),
             state.clone(),

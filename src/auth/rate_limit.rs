@@ -138,6 +138,44 @@ pub async fn clear(db: &Db, bucket: Bucket, subject: &str) -> Result<(), AppErro
     Ok(())
 }
 
+/// Forgets spent windows now and then: a window older than the longest limit's can no longer
+/// refuse anything, and without this the table would keep one row per address ever seen.
+pub async fn prune_forever(
+    state: actix_web::web::Data<crate::startup::AppState>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    let s = &state.settings;
+    let longest = [
+        s.login_window_seconds,
+        s.register_window_seconds,
+        s.password_reset_window_seconds,
+    ]
+    .into_iter()
+    .max()
+    .unwrap_or(0) as i64;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(600)) => {}
+            _ = shutdown.changed() => {}
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+        let before = state.clock.now().timestamp_millis() - longest.saturating_mul(1000);
+        let pruned = async {
+            let mut tx = state.db.begin().await?;
+            let n = rate_limit::prune(&mut tx.conn(), before).await?;
+            tx.commit().await?;
+            Ok::<_, crate::store::StoreError>(n)
+        };
+        match pruned.await {
+            Ok(n) if n > 0 => tracing::debug!(pruned = n, "spent rate-limit windows forgotten"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "pruning rate-limit windows failed; will retry"),
+        }
+    }
+}
+
 /// The client's address: the peer, or what a trusted proxy says it forwarded.
 pub fn client_address(req: &HttpRequest, settings: &Settings) -> String {
     if settings.trust_forwarded_for {

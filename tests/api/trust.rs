@@ -1106,6 +1106,13 @@ both!(
             assert_eq!(app.post("/api/v1/auth/password-reset", None, Some(&body)).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
         }
         assert_eq!(app.post("/api/v1/auth/password-reset", None, Some(&body)).await.status(), StatusCode::TOO_MANY_REQUESTS);
+        // The pruner forgets windows that can no longer refuse anything.
+        let mut tx = app.state.db.begin().await.unwrap();
+        let later = app.state.clock.now().timestamp_millis() + 1;
+        let pruned = techmarket::store::rate_limit::prune(&mut tx.conn(), later).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(pruned >= 3, "{pruned}");
+        assert_eq!(app.post("/api/v1/auth/password-reset", None, Some(&body)).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
 );
 
