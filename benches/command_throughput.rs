@@ -125,9 +125,13 @@ async fn run_backend(name: &str, url: String, n: usize) {
         );
     }
 
+    // The server opens the same data folder, whose search index one process holds at a time:
+    // let go of the command path's state (and its index writer) first.
+    drop(state);
     let app = Application::build(settings(url, dir.path())).await.unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
+    let state = app.state.clone();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();
     let creds = json!({"email": "bench@example.cn", "password": "correct horse battery", "display_name": "bench", "role": "researcher"});
