@@ -170,8 +170,12 @@ pub async fn issue_password_reset(
     let expires_at = now + Duration::hours(valid_hours as i64);
     let mut tx = db.begin().await?;
     let user = existing_user(&mut tx.conn(), user_id).await?;
-    if user.status == AccountStatus::Removed {
-        return Err(DomainError::conflict("the account has been removed").into());
+    if user.status != AccountStatus::Active {
+        return Err(DomainError::conflict(format!(
+            "the account is {}; a reset token is for active accounts",
+            user.status
+        ))
+        .into());
     }
     rows::insert_password_reset(&mut tx.conn(), &hash, user.id, by, now, expires_at).await?;
     audit(
@@ -266,7 +270,8 @@ pub async fn reset_password(
         return Ok(None);
     };
     let user = existing_user(&mut db.read().await?.conn(), user_id).await?;
-    if user.status == AccountStatus::Removed {
+    // Disabled or removed since the token was issued: it buys nothing.
+    if user.status != AccountStatus::Active {
         return Ok(None);
     }
     set_password(db, &user, user.id, new, AuditAction::PasswordReset, now)

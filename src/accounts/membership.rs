@@ -31,7 +31,10 @@ pub async fn request(
     now: DateTime<Utc>,
 ) -> Result<MembershipRequest, AppError> {
     let mut tx = db.begin().await?;
-    require_organization(&mut tx.conn(), organization_id).await?;
+    // The organization is in the path here: an unknown one is a 404, like any unknown id.
+    accounts::organization(&mut tx.conn(), organization_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let user = existing_user(&mut tx.conn(), actor.user_id).await?;
     joiner(&user).may_join(organization_id)?;
     let r = rows::insert_request(&mut tx.conn(), user.id, organization_id, now)

@@ -157,6 +157,15 @@ both!(
         )
         .await;
         assert_eq!(s, StatusCode::CONFLICT, "{p}");
+        let (s, p) = call(
+            &app,
+            Method::POST,
+            &org_path(Uuid::now_v7(), "membership-requests"),
+            &intruder.token,
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{p}");
 
         // The office sees the request and rejects it; the intruder still sees nothing.
         let pending = get_ok(
@@ -606,6 +615,19 @@ both!(
         )
         .await;
         assert_eq!(s, StatusCode::CONFLICT);
+        let (s, p) = call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/users/{}/password-reset", researcher.id),
+            &operator.token,
+            None,
+        )
+        .await;
+        assert_eq!(
+            s,
+            StatusCode::CONFLICT,
+            "no reset token for a disabled account: {p}"
+        );
         post_ok(
             &app,
             &format!("/api/v1/users/{}/enable", researcher.id),
@@ -1032,6 +1054,77 @@ both!(
             .map(|e| e["event_type"].as_str().unwrap())
             .collect();
         assert_eq!(types, ["notice_started"]);
+        // Rejected during the notice (an upheld objection), it leaves the public register, and the
+        // statistician's sight with it.
+        let objection = post_ok(
+            &app,
+            &format!("{grant_path}/objections"),
+            &stat.token,
+            Some(&json!({"reason": "发明人不完整"})),
+        )
+        .await;
+        let objection_id = objection["objections"][0]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{objection}"))
+            .to_string();
+        post_ok(
+            &app,
+            &format!("{grant_path}/objections/{objection_id}/resolve"),
+            &tto.token,
+            Some(&json!({"outcome": "upheld", "resolution": "补充发明人后重新申请"})),
+        )
+        .await;
+        assert_eq!(
+            get_ok(&app, &grant_path, &tto.token).await["status"],
+            "rejected"
+        );
+        let (s, _) = call(&app, Method::GET, &grant_path, &stat.token, None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let feed = get_ok(&app, "/api/v1/events?limit=100", &stat.token).await;
+        let types: Vec<&str> = feed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["aggregate_type"] == "ownership_grant")
+            .map(|e| e["event_type"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            types,
+            ["notice_started", "objection_raised", "objection_resolved"]
+        );
+        // Withdrawn before any notice stays out of the statistician's sight.
+        let second = post_ok(
+            &app,
+            "/api/v1/ownership-grants",
+            &seller.token,
+            Some(&json!({
+                "listing_id": listing, "kind": "usage_right", "term_years": 10,
+                "team": [{"user_id": seller.id, "share_percent": 100}]
+            })),
+        )
+        .await;
+        let second_path = format!(
+            "/api/v1/ownership-grants/{}",
+            second["id"].as_str().unwrap()
+        );
+        post_ok(
+            &app,
+            &format!("{second_path}/withdraw"),
+            &seller.token,
+            None,
+        )
+        .await;
+        let (s, _) = call(&app, Method::GET, &second_path, &stat.token, None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let feed = get_ok(&app, "/api/v1/events?limit=100", &stat.token).await;
+        assert!(
+            !feed["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["aggregate_id"] == second["id"]),
+            "{feed}"
+        );
     }
 );
 

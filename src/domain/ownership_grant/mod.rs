@@ -905,7 +905,9 @@ impl GrantEvent {
 }
 
 impl GrantEvent {
-    /// Events of a grant before its public notice: what a statistician's feed leaves out.
+    /// Events a statistician's feed leaves out: those before the public notice, and a rejection
+    /// or withdrawal (even one during the notice), after which the grant is no longer on the
+    /// public register (`GrantStatus::PUBLIC`) and so no longer theirs to read.
     pub const BEFORE_NOTICE: [&'static str; 4] = ["applied", "approved", "rejected", "withdrawn"];
 }
 
