@@ -1,9 +1,9 @@
 //! The runner shared by policies that follow the global log: at least once, in log order, each
 //! with its own checkpoint in `policy_checkpoints`. A policy acts on a page of entries, then the
-//! page's last position is recorded; a crash in between replays the page, so every policy's
-//! handling must be idempotent (each says how it is).
+//! page's last position is recorded (at once when it acted, otherwise in batches); a crash in
+//! between replays the page, so every policy's handling must be idempotent (each says how it is).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::web;
 use async_trait::async_trait;
@@ -51,16 +51,73 @@ async fn save_checkpoint(db: &Db, name: &str, position: i64) -> Result<(), Store
     tx.commit().await
 }
 
-/// Handles one page of the log after the policy's checkpoint; `Ok(false)` when nothing was new.
-pub async fn catch_up_once(policy: &dyn Policy, state: &AppState) -> Result<bool, AppError> {
-    let from = checkpoint(&state.db, policy.name()).await?;
-    let page = log::after(&mut state.db.read().await?.conn(), from, PAGE).await?;
+/// How far a policy has read, and how far that is saved. Saving is a write transaction (and a
+/// WAL flush on PostgreSQL), so the runner saves when the policy acted, when it has read far
+/// without acting, after a while, or when it goes idle; never for every page. A crash loses at
+/// most the unsaved stretch, which is replayed, and replaying is idempotent.
+pub struct Cursor {
+    pub position: i64,
+    saved: i64,
+    saved_at: Instant,
+}
+
+/// Save at least this often while reading...
+const SAVE_EVERY: Duration = Duration::from_secs(5);
+/// ...or after reading this many positions past the saved one without acting.
+const SAVE_AFTER: i64 = 10_000;
+
+impl Cursor {
+    pub async fn load(db: &Db, name: &str) -> Result<Cursor, StoreError> {
+        let position = checkpoint(db, name).await?;
+        Ok(Cursor {
+            position,
+            saved: position,
+            saved_at: Instant::now(),
+        })
+    }
+
+    fn due(&self) -> bool {
+        self.position > self.saved
+            && (self.position - self.saved >= SAVE_AFTER || self.saved_at.elapsed() >= SAVE_EVERY)
+    }
+
+    /// Saves the position if it moved since the last save.
+    pub async fn save(&mut self, db: &Db, name: &str) -> Result<(), StoreError> {
+        if self.position > self.saved {
+            save_checkpoint(db, name, self.position).await?;
+            self.saved = self.position;
+        }
+        self.saved_at = Instant::now();
+        Ok(())
+    }
+}
+
+/// Handles one page after `cursor`; `Ok(false)` when nothing was new. Saves the cursor when the
+/// policy acted (so what it did is not redone needlessly) or when a save is due.
+pub async fn step(
+    policy: &dyn Policy,
+    state: &AppState,
+    cursor: &mut Cursor,
+) -> Result<bool, AppError> {
+    let page = log::after(&mut state.db.read().await?.conn(), cursor.position, PAGE).await?;
     let Some(last) = page.last().map(|e| e.position) else {
         return Ok(false);
     };
-    policy.handle(state, &page).await?;
-    save_checkpoint(&state.db, policy.name(), last).await?;
+    let acted = policy.handle(state, &page).await?;
+    cursor.position = last;
+    if acted > 0 || cursor.due() {
+        cursor.save(&state.db, policy.name()).await?;
+    }
     Ok(true)
+}
+
+/// Handles one page of the log after the policy's saved checkpoint and saves it:
+/// `Ok(false)` when nothing was new.
+pub async fn catch_up_once(policy: &dyn Policy, state: &AppState) -> Result<bool, AppError> {
+    let mut cursor = Cursor::load(&state.db, policy.name()).await?;
+    let progressed = step(policy, state, &mut cursor).await?;
+    cursor.save(&state.db, policy.name()).await?;
+    Ok(progressed)
 }
 
 /// The background task for `policy`, until `shutdown` turns true.
@@ -69,14 +126,32 @@ pub async fn run(
     state: web::Data<AppState>,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let mut cursor = None;
     loop {
         if *shutdown.borrow() {
+            if let Some(c) = cursor.as_mut() {
+                let _ = Cursor::save(c, &state.db, policy.name()).await;
+            }
             return;
         }
-        let progressed = match catch_up_once(policy.as_ref(), &state).await {
+        let progressed = async {
+            if cursor.is_none() {
+                cursor = Some(Cursor::load(&state.db, policy.name()).await?);
+            }
+            let c = cursor.as_mut().expect("loaded above");
+            let progressed = step(policy.as_ref(), &state, c).await?;
+            if !progressed {
+                // Idle: what was read is saved before waiting.
+                c.save(&state.db, policy.name()).await?;
+            }
+            Ok::<_, AppError>(progressed)
+        };
+        let progressed = match progressed.await {
             Ok(p) => p,
             Err(e) => {
                 tracing::warn!(policy = policy.name(), error = %e, "policy could not catch up; retrying");
+                // Start again from what is saved: the database may have been replaced or restored.
+                cursor = None;
                 false
             }
         };

@@ -4,7 +4,9 @@
 //! that aggregate's current public state from the read models (or removes it, once it is no
 //! longer public). Re-indexing the current state is idempotent, so replaying an entry twice after
 //! a crash does no harm, and the checkpoint is committed with the index itself, so nothing is
-//! skipped. A rebuild is requested by bumping `generation` in the database: the follower that
+//! skipped. Pages that touch no listing or demand (contract-heavy traffic) are not committed one
+//! by one: searches see them at once, and their checkpoint is committed every few seconds or
+//! when the follower goes idle (a crash replays them, which is harmless). A rebuild is requested by bumping `generation` in the database: the follower that
 //! owns the index sees the change, empties the index and replays the log from the start.
 
 use std::collections::HashSet;
@@ -24,6 +26,8 @@ use crate::store::sql::Arg;
 use crate::store::{Db, StoreError};
 
 const PAGE: i64 = 1000;
+/// How often, at most, pages that touched no document are committed while the log streams in.
+const COMMIT_EVERY: Duration = Duration::from_secs(5);
 const NAME: &str = "search";
 
 #[derive(Debug, thiserror::Error)]
@@ -105,6 +109,15 @@ pub async fn catch_up_once(db: &Db, index: &Arc<SearchIndex>) -> Result<bool, In
     if let Some(last) = page.last() {
         checkpoint.position = last.position;
     }
+    if current.is_empty() && !restart {
+        // Contracts, negotiations, grants…: nothing to index. Searches may go on at once; the
+        // checkpoint is made durable now and then, not for every page.
+        index.advance(checkpoint);
+        if index.uncommitted(COMMIT_EVERY) {
+            flush(index).await?;
+        }
+        return Ok(true);
+    }
     let index = index.clone();
     tokio::task::spawn_blocking(move || -> Result<(), SearchError> {
         if restart {
@@ -126,9 +139,19 @@ pub async fn catch_up_once(db: &Db, index: &Arc<SearchIndex>) -> Result<bool, In
     Ok(true)
 }
 
-/// Catches up until the index holds the whole log as it is now.
+/// Makes what was read durable (a commit with nothing new but the checkpoint).
+async fn flush(index: &Arc<SearchIndex>) -> Result<(), IndexerError> {
+    let index = index.clone();
+    tokio::task::spawn_blocking(move || index.commit(index.checkpoint())).await??;
+    Ok(())
+}
+
+/// Catches up until the index holds the whole log as it is now, durably.
 pub async fn catch_up(db: &Db, index: &Arc<SearchIndex>) -> Result<Checkpoint, IndexerError> {
     while catch_up_once(db, index).await? {}
+    if index.uncommitted(Duration::ZERO) {
+        flush(index).await?;
+    }
     Ok(index.checkpoint())
 }
 
@@ -158,6 +181,12 @@ pub async fn run(
                 false
             }
         };
+        if !progressed && failures == 0 && index.uncommitted(Duration::ZERO) {
+            // Idle: what was read becomes durable before waiting.
+            if let Err(e) = flush(&index).await {
+                tracing::warn!(error = %e, "search index checkpoint could not be committed");
+            }
+        }
         if !progressed {
             let pause = Duration::from_millis(if failures > 0 { 1000 } else { 500 });
             tokio::select! {

@@ -112,7 +112,11 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     f: Fields,
+    /// How far the log has been read; what searches wait for.
     indexed: watch::Sender<Checkpoint>,
+    /// What the last commit made durable, and when. It may lag `indexed` across pages that
+    /// touched no document: those need no commit to be searched, and a crash replays them.
+    committed: Mutex<(Checkpoint, std::time::Instant)>,
 }
 
 /// A document to index: the public fields only.
@@ -214,6 +218,7 @@ impl SearchIndex {
             writer: Mutex::new(writer),
             f,
             indexed,
+            committed: Mutex::new((checkpoint, std::time::Instant::now())),
         })
     }
 
@@ -279,7 +284,23 @@ impl SearchIndex {
         }
         self.reader.reload()?;
         self.indexed.send_replace(checkpoint);
+        *self.committed.lock().unwrap_or_else(|e| e.into_inner()) =
+            (checkpoint, std::time::Instant::now());
         Ok(())
+    }
+
+    /// Records that the log has been read up to `checkpoint` by pages that changed no document:
+    /// searches see it at once, with no commit. Only valid with nothing put since the last
+    /// commit, which the indexer (the one writer) guarantees.
+    pub fn advance(&self, checkpoint: Checkpoint) {
+        self.indexed.send_replace(checkpoint);
+    }
+
+    /// Whether what was read is not yet durable; with `older_than`, only once the last commit
+    /// is at least that old.
+    pub fn uncommitted(&self, older_than: Duration) -> bool {
+        let (durable, at) = *self.committed.lock().unwrap_or_else(|e| e.into_inner());
+        durable != self.checkpoint() && at.elapsed() >= older_than
     }
 
     fn term(&self, field: Field, value: &str) -> Box<dyn Query> {
