@@ -422,3 +422,61 @@ both!(
         );
     }
 );
+
+both!(
+    pages_with_nothing_to_index_are_searchable_at_once_and_durable_when_idle,
+    |app: TestApp| async move {
+        // Contract submissions touch no listing or demand: the indexer advances without a
+        // commit per page, yet a search (which waits for the index to reach the log head)
+        // answers at once.
+        let seller = app.user(Role::Researcher, None).await;
+        let today = techmarket::domain::calendar::china_date(app.state.clock.now());
+        for i in 0..5 {
+            let body = json!({
+                "contract_type": "consulting", "title": format!("技术咨询合同 {i}"),
+                "seller": {"name": "重庆大学", "party_nature": "022", "region": "500106"},
+                "buyer": {"name": "长安汽车", "party_nature": "160", "region": "500112"},
+                "signing_date": today.to_string(), "validity_start": today.to_string(),
+                "validity_end": (today + chrono::Duration::days(30)).to_string(),
+                "contract_amount_fen": 1_000_000i64, "technology_amount_fen": 1_000_000i64,
+                "field": "new_energy", "ip_kinds": []
+            });
+            let (s, v) = json_of(
+                app.post("/api/v1/contracts", Some(&seller.token), Some(&body))
+                    .await,
+            )
+            .await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+        }
+        let head = app.log_head().await;
+        let r = app.get("/api/v1/listings?q=%E5%90%88%E5%90%8C", None).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(app.state.search.checkpoint().position >= head);
+        // Idle, the follower makes what it read durable: the index's own commit says so.
+        let mut waited = 0;
+        while app.state.search.uncommitted(Duration::ZERO) {
+            assert!(
+                waited < 100,
+                "the indexer never committed its checkpoint when idle"
+            );
+            waited += 1;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let dir = app.state.search_dir.clone();
+        app.handle.stop(true).await;
+        drop(app);
+        let mut attempts = 0;
+        let index = loop {
+            match techmarket::projections::search::SearchIndex::open(&dir) {
+                Ok(i) => break i,
+                Err(e) if attempts < 100 => {
+                    attempts += 1;
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("index opens: {e}"),
+            }
+        };
+        assert_eq!(index.checkpoint().position, head);
+    }
+);
