@@ -38,6 +38,14 @@ pub struct Settings {
     pub holidays: Vec<chrono::NaiveDate>,
     #[serde(default)]
     pub extra_workdays: Vec<chrono::NaiveDate>,
+    /// How long a request waits for a PostgreSQL connection before answering 503: bounds every
+    /// request while the database restarts or is unreachable.
+    #[serde(default = "default_db_acquire_timeout_ms")]
+    pub db_acquire_timeout_ms: u64,
+}
+
+fn default_db_acquire_timeout_ms() -> u64 {
+    crate::store::DEFAULT_ACQUIRE_TIMEOUT.as_millis() as u64
 }
 
 impl Default for Settings {
@@ -57,6 +65,7 @@ impl Default for Settings {
             grant_expiry_warning_days: 90,
             holidays: Vec::new(),
             extra_workdays: Vec::new(),
+            db_acquire_timeout_ms: default_db_acquire_timeout_ms(),
         }
     }
 }
@@ -95,6 +104,10 @@ impl Settings {
             }
         }
         Ok(settings)
+    }
+
+    pub fn db_acquire_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.db_acquire_timeout_ms)
     }
 
     /// The database URL in force: the configured one, or the embedded default.
