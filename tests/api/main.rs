@@ -13,3 +13,4 @@ mod search;
 mod spec;
 mod statistics;
 mod transfer;
+mod unavailable;
