@@ -262,7 +262,7 @@ fn describe(e: &AppError) -> String {
 /// The store alone, migrated: what operator commands need. They do not open the search index,
 /// which a running server owns.
 async fn open_store(settings: &Settings) -> anyhow::Result<Db> {
-    let db = Db::connect(&settings.database_url()).await?;
+    let db = Db::connect_with(&settings.database_url(), settings.db_acquire_timeout()).await?;
     db.migrate().await?;
     reference::seed(&db).await?;
     Ok(db)

@@ -58,6 +58,14 @@ pub struct Settings {
     pub invitation_valid_days: u32,
     /// How long a password reset token an operator issues stays valid.
     pub password_reset_valid_hours: u32,
+    /// How long a request waits for a PostgreSQL connection before answering 503: bounds every
+    /// request while the database restarts or is unreachable.
+    #[serde(default = "default_db_acquire_timeout_ms")]
+    pub db_acquire_timeout_ms: u64,
+}
+
+fn default_db_acquire_timeout_ms() -> u64 {
+    crate::store::DEFAULT_ACQUIRE_TIMEOUT.as_millis() as u64
 }
 
 impl Default for Settings {
@@ -87,6 +95,7 @@ impl Default for Settings {
             trust_forwarded_for: false,
             invitation_valid_days: 7,
             password_reset_valid_hours: 24,
+            db_acquire_timeout_ms: default_db_acquire_timeout_ms(),
         }
     }
 }
@@ -153,6 +162,10 @@ impl Settings {
             }
         }
         Ok(settings)
+    }
+
+    pub fn db_acquire_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.db_acquire_timeout_ms)
     }
 
     /// The database URL in force: the configured one, or the embedded default.

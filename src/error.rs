@@ -42,8 +42,28 @@ pub enum AppError {
         detail: String,
         retry_after_secs: u64,
     },
+    /// The database is out of reach for now (restarting, unreachable, out of connections): 503
+    /// with `Retry-After`, logged at WARN. The cause is logged, never answered.
+    #[error("the database is unavailable")]
+    Unavailable(anyhow::Error),
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
+}
+
+/// What a 503 asks the client to wait before retrying, in seconds: about what a PostgreSQL
+/// restart takes.
+pub const RETRY_AFTER_SECONDS: u32 = 3;
+
+impl From<anyhow::Error> for AppError {
+    /// An error whose chain of causes says the database was out of reach is a 503, however it
+    /// travelled; anything else is a 500.
+    fn from(e: anyhow::Error) -> Self {
+        if crate::store::unavailable_in(e.as_ref()) {
+            AppError::Unavailable(e)
+        } else {
+            AppError::Internal(e)
+        }
+    }
 }
 
 impl From<StoreError> for AppError {
@@ -53,7 +73,10 @@ impl From<StoreError> for AppError {
                 "the resource was changed concurrently; reload it and retry".into(),
             ),
             StoreError::Invariant(message) => AppError::Conflict(message),
-            other => AppError::Internal(anyhow::Error::new(other)),
+            unavailable @ StoreError::Unavailable(_) => {
+                AppError::Unavailable(anyhow::Error::new(unavailable))
+            }
+            other => AppError::from(anyhow::Error::new(other)),
         }
     }
 }
@@ -136,6 +159,11 @@ impl AppError {
                 "rate-limited",
                 "Too many requests",
             ),
+            Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+            ),
             Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -153,6 +181,9 @@ impl AppError {
                 "no such resource".into()
             }
             AppError::Internal(_) => "an internal error occurred; it has been logged".into(),
+            AppError::Unavailable(_) => format!(
+                "the database cannot be reached at the moment; retry in {RETRY_AFTER_SECONDS} seconds"
+            ),
             other => other.to_string(),
         }
     }
@@ -186,8 +217,13 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         let (status, slug, title) = self.kind();
-        if let AppError::Internal(cause) = self {
-            tracing::error!(error = ?cause, "request failed");
+        match self {
+            AppError::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
+            // A passing condition outside the service, which recovers by itself: not an ERROR.
+            AppError::Unavailable(cause) => {
+                tracing::warn!(error = %format!("{cause:#}"), "database unavailable; answered 503")
+            }
+            _ => {}
         }
         let body = Problem {
             kind: format!("/problems/{slug}"),
@@ -214,6 +250,9 @@ impl ResponseError for AppError {
         {
             resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
         }
+        if let AppError::Unavailable(_) = self {
+            resp.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()));
+        }
         resp.body(serde_json::to_string(&body).unwrap_or_default())
     }
 }
@@ -237,6 +276,78 @@ mod tests {
         )));
         assert_eq!(status, 500);
         assert!(!body.to_string().contains("relation"));
+    }
+
+    #[test]
+    fn an_unreachable_database_is_a_503_with_retry_after_and_no_cause() {
+        let unreachable: [fn() -> sqlx::Error; 3] = [
+            || sqlx::Error::PoolTimedOut,
+            || sqlx::Error::PoolClosed,
+            || {
+                sqlx::Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "connection reset by 10.0.0.7",
+                ))
+            },
+        ];
+        for make in unreachable {
+            let app = AppError::from(make());
+            assert!(matches!(app, AppError::Unavailable(_)), "{app:?}");
+            let resp = app.error_response();
+            assert_eq!(resp.status().as_u16(), 503);
+            assert_eq!(
+                resp.headers().get(header::RETRY_AFTER).unwrap(),
+                &RETRY_AFTER_SECONDS.to_string()
+            );
+            assert_eq!(
+                resp.headers().get(header::CONTENT_TYPE).unwrap(),
+                PROBLEM_JSON
+            );
+            let (status, body) = body_of(AppError::from(make()));
+            assert_eq!(status, 503);
+            assert_eq!(body["type"], "/problems/unavailable");
+            assert_eq!(body["status"], 503);
+            assert!(!body.to_string().contains("10.0.0.7"), "{body}");
+        }
+    }
+
+    #[test]
+    fn unavailability_is_recognised_however_it_travelled() {
+        // Inside a store error inside anyhow (a route that wrapped it), and as a plain store error.
+        let wrapped = anyhow::Error::new(StoreError::from(sqlx::Error::PoolTimedOut))
+            .context("loading the listing");
+        assert!(matches!(AppError::from(wrapped), AppError::Unavailable(_)));
+        assert!(matches!(
+            AppError::from(StoreError::from(sqlx::Error::PoolClosed)),
+            AppError::Unavailable(_)
+        ));
+        // A boxed driver error, as esrs hands back a transactional handler's failure.
+        let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(sqlx::Error::PoolTimedOut);
+        assert!(matches!(
+            StoreError::from_boxed(boxed),
+            StoreError::Unavailable(_)
+        ));
+        // Other database errors stay 500s.
+        assert!(matches!(
+            AppError::from(sqlx::Error::RowNotFound),
+            AppError::Internal(_)
+        ));
+        assert!(matches!(
+            AppError::from(anyhow::anyhow!("disk full")),
+            AppError::Internal(_)
+        ));
+    }
+
+    #[test]
+    fn server_going_away_sqlstates_are_unavailability() {
+        for code in [
+            "08000", "08003", "08006", "08001", "08004", "57P01", "57P02", "57P03", "53300",
+        ] {
+            assert!(crate::store::is_unavailable_sqlstate(code), "{code}");
+        }
+        for code in ["23505", "40001", "40P01", "42P01", "53100", "57014"] {
+            assert!(!crate::store::is_unavailable_sqlstate(code), "{code}");
+        }
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub struct AppState {
 impl AppState {
     /// Opens the configured store and makes it ready: migrations, reference data, event stores.
     pub async fn open(settings: Settings) -> anyhow::Result<AppState> {
-        let db = Db::connect(&settings.database_url()).await?;
+        let db = Db::connect_with(&settings.database_url(), settings.db_acquire_timeout()).await?;
         db.migrate().await?;
         reference::seed(&db).await?;
         let refs = reference::load(&db).await?;

@@ -1,25 +1,31 @@
+use std::time::Duration;
+
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use crate::error::AppError;
 use crate::startup::AppState;
 
+/// `/readyz` answers within this, whatever the database does: a load balancer asking "can you
+/// work?" must not hang on a database that hangs. A healthy ping takes milliseconds.
+pub const READY_TIMEOUT: Duration = Duration::from_millis(500);
+
 /// The process is up.
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-/// The store answers: the service can do useful work.
+/// The store answers: the service can do useful work. Otherwise 503 (problem+json with
+/// `Retry-After`), within [`READY_TIMEOUT`].
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    match state.db.ping().await {
-        Ok(()) => {
+    match tokio::time::timeout(READY_TIMEOUT, state.db.ping()).await {
+        Ok(Ok(())) => {
             Ok(HttpResponse::Ok().json(json!({"status": "ready", "backend": state.db.backend()})))
         }
-        Err(e) => {
-            tracing::warn!(error = %e, "store not reachable");
-            Ok(HttpResponse::ServiceUnavailable()
-                .content_type(crate::error::PROBLEM_JSON)
-                .json(json!({"type": "/problems/unavailable", "title": "Store unreachable", "status": 503, "detail": "the database does not answer"})))
-        }
+        Ok(Err(e)) => Err(AppError::Unavailable(anyhow::Error::new(e))),
+        Err(_) => Err(AppError::Unavailable(anyhow::anyhow!(
+            "the database did not answer a ping within {} ms",
+            READY_TIMEOUT.as_millis()
+        ))),
     }
 }

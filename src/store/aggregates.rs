@@ -35,12 +35,9 @@ impl From<PgStoreError> for StoreError {
     fn from(e: PgStoreError) -> Self {
         match e {
             PgStoreError::Sqlx(e) if is_unique_violation(&e) => StoreError::Conflict,
-            PgStoreError::Sqlx(e) => StoreError::Database(e),
+            PgStoreError::Sqlx(e) => StoreError::from(e),
             PgStoreError::Json(e) => StoreError::Serde(e),
-            PgStoreError::Custom(e) => match e.downcast::<StoreError>() {
-                Ok(e) => *e,
-                Err(e) => StoreError::Other(e.to_string()),
-            },
+            PgStoreError::Custom(e) => StoreError::from_boxed(e),
         }
     }
 }
@@ -49,7 +46,7 @@ impl From<SqliteStoreError> for StoreError {
     fn from(e: SqliteStoreError) -> Self {
         match e {
             SqliteStoreError::Sqlx(e) if is_unique_violation(&e) => StoreError::Conflict,
-            SqliteStoreError::Sqlx(e) => StoreError::Database(e),
+            SqliteStoreError::Sqlx(e) => StoreError::from(e),
             SqliteStoreError::Json(e) => StoreError::Serde(e),
             SqliteStoreError::Handler(e) => e,
         }

@@ -28,8 +28,12 @@ pub enum StoreError {
     /// Another command appended to the same stream first (optimistic concurrency).
     #[error("the stream was appended to concurrently")]
     Conflict,
+    /// The database cannot be reached, or is going away, or takes no more connections: a
+    /// passing condition the client may retry (503), not a fault of ours (500).
+    #[error("the database is unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error(transparent)]
     Serde(#[from] serde_json::Error),
     #[error(transparent)]
@@ -42,8 +46,70 @@ pub enum StoreError {
     Other(String),
 }
 
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if is_unavailable(&e) {
+            StoreError::Unavailable(e)
+        } else {
+            StoreError::Database(e)
+        }
+    }
+}
+
+impl StoreError {
+    /// A boxed error that came back through esrs (a transactional handler's, or a driver's).
+    pub fn from_boxed(e: Box<dyn std::error::Error + Send + Sync>) -> Self {
+        match e.downcast::<StoreError>() {
+            Ok(e) => *e,
+            Err(e) => match e.downcast::<sqlx::Error>() {
+                Ok(e) => StoreError::from(*e),
+                Err(e) => StoreError::Other(e.to_string()),
+            },
+        }
+    }
+}
+
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// Whether `e` says the database is out of reach rather than that the statement was wrong: no
+/// connection within the acquire timeout, a closed pool, a broken socket or TLS session, or a
+/// PostgreSQL SQLSTATE for a server that is going away or takes no connections (class 08
+/// connection exception; 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now;
+/// 53300 too many connections).
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => db
+            .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+            .is_some_and(|pg| is_unavailable_sqlstate(pg.code())),
+        _ => false,
+    }
+}
+
+pub fn is_unavailable_sqlstate(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
+}
+
+/// Whether anywhere in `e`'s chain of causes the database was out of reach (for errors that
+/// travelled as `anyhow` or boxed).
+pub fn unavailable_in(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(e) = next {
+        if matches!(
+            e.downcast_ref::<StoreError>(),
+            Some(StoreError::Unavailable(_))
+        ) || e.downcast_ref::<sqlx::Error>().is_some_and(is_unavailable)
+        {
+            return true;
+        }
+        next = e.source();
+    }
+    false
 }
 
 /// The two backends. SQLite gets a single-connection write pool (SQLite has one writer at a
@@ -65,12 +131,23 @@ pub enum ReadConn {
     Sqlite(PoolConnection<Sqlite>),
 }
 
+/// How long a request waits for a PostgreSQL connection by default: long enough for a busy
+/// pool, short enough that a request answers 503 promptly while the database is away.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1500);
+
 impl Db {
     pub async fn connect(url: &str) -> Result<Db, StoreError> {
+        Self::connect_with(url, DEFAULT_ACQUIRE_TIMEOUT).await
+    }
+
+    /// `acquire_timeout` bounds how long PostgreSQL callers wait for a connection (including
+    /// opening one): past it they get [`StoreError::Unavailable`]. SQLite's pools keep waiting
+    /// for the single writer as before.
+    pub async fn connect_with(url: &str, acquire_timeout: Duration) -> Result<Db, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(acquire_timeout)
                 .connect(url)
                 .await?;
             Ok(Db::Pg(pool))

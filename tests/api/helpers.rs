@@ -566,3 +566,37 @@ pub async fn json_of(r: Response) -> (StatusCode, Value) {
     let v = serde_json::from_str(&text).unwrap_or(Value::String(text));
     (status, v)
 }
+
+/// A PostgreSQL app on a fresh database like [`spawn_pg_app`], whose `DATABASE_URL` is
+/// `url_for(the direct URL)`: a test puts something between the app and PostgreSQL (a proxy it
+/// can cut). `None` when PostgreSQL is unreachable.
+pub async fn spawn_pg_app_at(
+    url_for: impl FnOnce(&str) -> String,
+    settings_for: impl FnOnce(&mut Settings),
+) -> Option<TestApp> {
+    if !postgres_available().await {
+        eprintln!("SKIPPED: PostgreSQL is unreachable at {}", admin_url());
+        return None;
+    }
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let name = format!("techmarket_test_{}", Uuid::new_v4().simple());
+    let pool = sqlx::PgPool::connect(&admin_url()).await.expect("postgres");
+    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(&pool)
+        .await
+        .expect("create database");
+    pool.close().await;
+    let mut settings = test_settings(Backend::Postgres, data_dir.path(), Some(&name));
+    let direct = settings.database_url();
+    settings.database_url = Some(SecretString::from(url_for(&direct)));
+    settings_for(&mut settings);
+    Some(
+        start(
+            Backend::Postgres,
+            settings,
+            std::sync::Arc::new(data_dir),
+            Some(std::sync::Arc::new(PgDatabase { name })),
+        )
+        .await,
+    )
+}

@@ -14,3 +14,4 @@ mod spec;
 mod statistics;
 mod transfer;
 mod trust;
+mod unavailable;

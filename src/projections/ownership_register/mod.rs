@@ -87,7 +87,7 @@ impl Projection for OwnershipRegister {
                     g.listing_id
                 ))
             } else {
-                StoreError::Database(e)
+                StoreError::from(e)
             }
         })?;
         match fact {
