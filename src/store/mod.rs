@@ -23,6 +23,9 @@ use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 use sql::Conn;
 
+/// A pooled PostgreSQL connection idle this long is pinged before it is handed out.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// Another command appended to the same stream first (optimistic concurrency).
@@ -132,8 +135,9 @@ pub enum ReadConn {
 }
 
 /// How long a request waits for a PostgreSQL connection by default: long enough for a busy
-/// pool, short enough that a request answers 503 promptly while the database is away.
-pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1500);
+/// pool on a small machine (appends are serialized, so under load commands queue holding
+/// connections), short enough that a request answers 503 promptly while the database is away.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_millis(3000);
 
 impl Db {
     pub async fn connect(url: &str) -> Result<Db, StoreError> {
@@ -148,6 +152,19 @@ impl Db {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(acquire_timeout)
+                // sqlx pings every connection it hands out: a round trip per acquire, two per
+                // command. Ping only one that sat idle a while (the one a database restart may
+                // have cut); a busy connection proves itself by being used.
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for < IDLE_BEFORE_PING {
+                            return Ok(true);
+                        }
+                        use sqlx::Connection;
+                        Ok(conn.ping().await.is_ok())
+                    })
+                })
                 .connect(url)
                 .await?;
             Ok(Db::Pg(pool))
