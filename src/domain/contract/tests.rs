@@ -2630,11 +2630,30 @@ fn a_registration_is_visible_to_the_submitter_the_parties_and_the_officials() {
         "system",
     ];
     for status in ContractStatus::ALL {
+        // Least privilege: a statistician reads a contract from registration on, never while
+        // it is under review or once refused.
+        let expected: Vec<&str> = expected
+            .iter()
+            .copied()
+            .filter(|n| *n != "statistician" || status.is_on_register())
+            .collect();
         assert_eq!(
             who_passes(&in_status(status), ContractData::is_visible_to),
             expected,
             "{status}"
         );
+    }
+    for (status, on_register) in [
+        (ContractStatus::Submitted, false),
+        (ContractStatus::Accepted, false),
+        (ContractStatus::CorrectionRequested, false),
+        (ContractStatus::ExpertReview, false),
+        (ContractStatus::Refused, false),
+        (ContractStatus::Registered, true),
+        (ContractStatus::Cancelled, true),
+        (ContractStatus::Revoked, true),
+    ] {
+        assert_eq!(status.is_on_register(), on_register, "{status}");
     }
     // A tech manager sees what they submitted; the agency's colleagues do not.
     let mut s = Story::new();

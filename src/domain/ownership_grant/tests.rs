@@ -3020,7 +3020,7 @@ fn a_term_of_years_ends_the_day_before_its_anniversary() {
 #[test]
 fn parties_always_see_a_grant_and_others_once_it_is_public() {
     let parties = [applicant(), inventor(), colleague(), office()];
-    let watchers = [statistician(), platform_admin()];
+    let watchers = [platform_admin()];
     let others = [
         other_office(),
         outsider(),
@@ -3044,6 +3044,17 @@ fn parties_always_see_a_grant_and_others_once_it_is_public() {
                 "{status} {a:?}"
             );
         }
+        // A statistician reads a grant, and who was paid what, from its notice on only.
+        assert_eq!(
+            g.is_visible_to(Some(&statistician())),
+            status.is_public(),
+            "{status}"
+        );
+        assert_eq!(
+            g.may_see_money(&statistician()),
+            status.is_public(),
+            "{status}"
+        );
         assert!(
             !g.is_visible_to(None),
             "{status}: nobody signed in sees nothing"
