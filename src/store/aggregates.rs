@@ -81,8 +81,8 @@ where
         appended: Arc<Notify>,
     ) -> Result<Self, StoreError> {
         let backend = match db {
-            Db::Pg(pool) => {
-                Backend::Pg(super::postgres::event_store::<A>(pool, projections).await?)
+            Db::Pg(_, appends) => {
+                Backend::Pg(super::postgres::event_store::<A>(appends, projections).await?)
             }
             Db::Sqlite { read, write } => Backend::Sqlite(SqliteEventStore::new(
                 read.clone(),

@@ -23,6 +23,9 @@ use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 use sql::Conn;
 
+/// How long an append waits for a connection of the appends' pool.
+const APPEND_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A pooled PostgreSQL connection idle this long is pinged before it is handed out.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
 
@@ -120,8 +123,13 @@ pub fn unavailable_in(e: &(dyn std::error::Error + 'static)) -> bool {
 /// readers run beside the writer).
 #[derive(Clone, Debug)]
 pub enum Db {
-    Pg(PgPool),
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    /// Reads, accounts and read-model transactions; and a pool of its own for the event stores'
+    /// appends (see [`Db::connect_with`]).
+    Pg(PgPool, PgPool),
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
 }
 
 pub enum Tx {
@@ -149,7 +157,7 @@ impl Db {
     /// for the single writer as before.
     pub async fn connect_with(url: &str, acquire_timeout: Duration) -> Result<Db, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let pool = PgPoolOptions::new()
+            let options = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(acquire_timeout)
                 // sqlx pings every connection it hands out: a round trip per acquire, two per
@@ -164,10 +172,18 @@ impl Db {
                         use sqlx::Connection;
                         Ok(conn.ping().await.is_ok())
                     })
-                })
+                });
+            let pool = options.clone().connect(url).await?;
+            // Appends are serialized, so under load commands queue for the append lock holding
+            // a connection each. They get a pool of their own and a busy pool's patience: a
+            // queue of appends is load, not an outage, and it never starves the reads (or the
+            // account check every request makes), which keep the short acquire timeout and
+            // answer 503 promptly while the database is away.
+            let appends = options
+                .acquire_timeout(APPEND_ACQUIRE_TIMEOUT.max(acquire_timeout))
                 .connect(url)
                 .await?;
-            Ok(Db::Pg(pool))
+            Ok(Db::Pg(pool, appends))
         } else if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -198,14 +214,14 @@ impl Db {
 
     pub fn backend(&self) -> &'static str {
         match self {
-            Db::Pg(_) => "postgres",
+            Db::Pg(..) => "postgres",
             Db::Sqlite { .. } => "sqlite",
         }
     }
 
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Db::Pg(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+            Db::Pg(pool, _) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
             Db::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await?,
         }
         Ok(())
@@ -215,14 +231,14 @@ impl Db {
     /// the start instead of failing to upgrade a read lock halfway through.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Db::Pg(pool) => Tx::Pg(pool.begin().await?),
+            Db::Pg(pool, _) => Tx::Pg(pool.begin().await?),
             Db::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
         })
     }
 
     pub async fn read(&self) -> Result<ReadConn, StoreError> {
         Ok(match self {
-            Db::Pg(pool) => ReadConn::Pg(pool.acquire().await?),
+            Db::Pg(pool, _) => ReadConn::Pg(pool.acquire().await?),
             Db::Sqlite { read, .. } => ReadConn::Sqlite(read.acquire().await?),
         })
     }
@@ -234,7 +250,10 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Pg(pool) => pool.close().await,
+            Db::Pg(pool, appends) => {
+                pool.close().await;
+                appends.close().await;
+            }
             Db::Sqlite { read, write } => {
                 read.close().await;
                 write.close().await;

@@ -361,7 +361,7 @@ both!(
         // The real inline handler runs first (log + read model), then one that fails.
         let inline = || Inline::new(app.state.projections.clone());
         let backend = match &app.state.db {
-            Db::Pg(pool) => Backend::Pg(
+            Db::Pg(_, pool) => Backend::Pg(
                 PgStoreBuilder::<Listing>::new(pool.clone())
                     .without_running_migrations()
                     .add_transactional_event_handler(inline())

@@ -563,11 +563,12 @@ both!(
                 .status(),
             StatusCode::FORBIDDEN
         );
+        // A statistician may not even see a submission under review: 404, not 403.
         assert_eq!(
             app.post(&cmd("accept"), Some(&d.stat.token), None)
                 .await
                 .status(),
-            StatusCode::FORBIDDEN
+            StatusCode::NOT_FOUND
         );
         // Refused: then not amendable.
         app.post(&cmd("accept"), Some(&d.registrar.token), None)
