@@ -1109,3 +1109,139 @@ both!(
         );
     }
 );
+
+/// The `by=` lines of a cut keyed by `key`: (count, contract amount).
+fn lines_by(v: &Value, key: &str) -> BTreeMap<String, (i64, i64)> {
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i[key].as_str().unwrap().to_string(),
+                (
+                    i["count"].as_i64().unwrap(),
+                    i["contract_amount_fen"].as_i64().unwrap(),
+                ),
+            )
+        })
+        .collect()
+}
+
+both!(
+    a_foreign_region_is_an_iso_country_and_hong_kong_is_one_line_whichever_code,
+    |app: TestApp| async move {
+        let d = desk(&app).await;
+        let admin = app.admin().await;
+        let org = |region: &str| json!({"name": "港澳台及境外单位", "party_nature": "300", "region": region});
+
+        // Any two capital letters are no longer a country.
+        let (s, v) = json_of(
+            app.post(
+                "/api/v1/organizations",
+                Some(&admin.token),
+                Some(&org("XX")),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["type"], "/problems/validation");
+        assert_eq!(v["errors"][0]["field"], "region");
+        assert!(v["errors"][0]["message"].as_str().unwrap().contains("XX"));
+        // An organization in Hong Kong is stored under its GB/T code, whichever code it gave.
+        for region in ["HK", "810000"] {
+            let (s, v) = json_of(
+                app.post(
+                    "/api/v1/organizations",
+                    Some(&admin.token),
+                    Some(&org(region)),
+                )
+                .await,
+            )
+            .await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            assert_eq!(v["region"], "810000", "{region}: {v}");
+        }
+
+        // A contract party with XX: refused, naming the field, and nothing is appended.
+        let cq = party("重庆某研究院", "021", "500106");
+        let head = app.log_head().await;
+        for (side, field) in [("seller", "seller.region"), ("buyer", "buyer.region")] {
+            let mut body = contract_body(
+                &app,
+                ("development", Some("commissioned")),
+                "new_energy",
+                cq.clone(),
+                party("某公司", "300", "JP"),
+                1_000_000,
+                1_000_000,
+            );
+            body[side]["region"] = json!("XX");
+            let (s, v) = json_of(
+                app.post("/api/v1/contracts", Some(&d.seller.token), Some(&body))
+                    .await,
+            )
+            .await;
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+            assert_eq!(v["errors"][0]["field"], field, "{v}");
+        }
+        assert_eq!(app.log_head().await, head);
+
+        // Buyers in Hong Kong by either code, Macao, and Japan.
+        let mut ids = Vec::new();
+        for (region, amount) in [
+            ("HK", 1_000_000i64),
+            ("810000", 2_000_000),
+            ("MO", 4_000_000),
+            ("JP", 8_000_000),
+        ] {
+            let body = contract_body(
+                &app,
+                ("development", Some("commissioned")),
+                "new_energy",
+                cq.clone(),
+                party("某公司", "300", region),
+                amount,
+                amount,
+            );
+            ids.push(registered(&app, &d, &body).await);
+        }
+        let (_, v) = json_of(
+            app.get(
+                &format!("/api/v1/contracts/{}", ids[0]),
+                Some(&d.registrar.token),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(v["content"]["buyer"]["region"], "810000", "{v}");
+
+        let by_region = lines_by(
+            &stats(&app, &d.stat.token, "by=buyer_region").await,
+            "buyer_region",
+        );
+        assert_eq!(
+            by_region,
+            BTreeMap::from([
+                ("810000".to_string(), (2, 3_000_000)),
+                ("820000".to_string(), (1, 4_000_000)),
+                ("JP".to_string(), (1, 8_000_000)),
+            ])
+        );
+        let by_province = lines_by(
+            &stats(&app, &d.stat.token, "by=buyer_province").await,
+            "buyer_province",
+        );
+        assert_eq!(by_province["810000"], (2, 3_000_000));
+        // Hong Kong and Macao are China outside Chongqing and Sichuan; only Japan is abroad.
+        let by_flow = lines_by(&stats(&app, &d.stat.token, "by=flow").await, "flow");
+        assert_eq!(
+            by_flow,
+            BTreeMap::from([
+                ("abroad".to_string(), (1, 8_000_000)),
+                ("rest_of_china".to_string(), (3, 7_000_000)),
+            ])
+        );
+    }
+);
