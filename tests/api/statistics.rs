@@ -1245,3 +1245,95 @@ both!(
         );
     }
 );
+
+both!(
+    payments_never_add_up_to_more_than_the_contract_amount,
+    |app: TestApp| async move {
+        let d = desk(&app).await;
+        let body = contract_body(
+            &app,
+            ("development", Some("commissioned")),
+            "new_energy",
+            party("重庆某研究院", "021", "500106"),
+            party("某公司", "150", "500112"),
+            10_000_000,
+            8_000_000,
+        );
+        let id = registered(&app, &d, &body).await;
+        let today = china_date(app.state.clock.now()).to_string();
+        let cmd = format!("/api/v1/contracts/{id}/payments");
+        let pay = |amount: i64| json!({"amount_fen": amount, "received_on": today});
+        let amend = |amount: i64| json!({"effective_on": today, "contract_amount_fen": amount, "technology_amount_fen": 8_000_000});
+
+        let r = app
+            .post(&cmd, Some(&d.seller.token), Some(&pay(6_000_000)))
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        // One fen over the contract amount: 422 on the field, and nothing is appended.
+        let head = app.log_head().await;
+        let (s, v) = json_of(
+            app.post(&cmd, Some(&d.seller.token), Some(&pay(4_000_001)))
+                .await,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["errors"][0]["field"], "amount_fen");
+        assert!(
+            v["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("amend the contract first"),
+            "{v}"
+        );
+        assert_eq!(app.log_head().await, head);
+        // Exactly the contract amount is fine.
+        let (s, v) = json_of(
+            app.post(&cmd, Some(&d.registrar.token), Some(&pay(4_000_000)))
+                .await,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["payments"].as_array().unwrap().len(), 2);
+
+        // Lowering the contract amount below what was received: refused on the field.
+        let amend_cmd = format!("/api/v1/contracts/{id}/amend");
+        let head = app.log_head().await;
+        let (s, v) = json_of(
+            app.post(
+                &amend_cmd,
+                Some(&d.registrar.token),
+                Some(&amend(9_999_999)),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["errors"][0]["field"], "contract_amount_fen");
+        assert_eq!(app.log_head().await, head);
+        // Amend it up first, then the rest can be received.
+        let r = app
+            .post(
+                &amend_cmd,
+                Some(&d.registrar.token),
+                Some(&amend(12_000_000)),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let r = app
+            .post(&cmd, Some(&d.seller.token), Some(&pay(2_000_000)))
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let (_, v) = json_of(
+            app.get(&format!("/api/v1/contracts/{id}"), Some(&d.registrar.token))
+                .await,
+        )
+        .await;
+        let received: i64 = v["payments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["amount_fen"].as_i64().unwrap())
+            .sum();
+        assert_eq!(received, 12_000_000);
+    }
+);
