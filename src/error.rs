@@ -188,6 +188,28 @@ impl AppError {
         }
     }
 
+    /// Every failed request is logged here, once, at the level its meaning deserves (see
+    /// `telemetry`): only a fault of ours is an ERROR.
+    fn log(&self, status: StatusCode) {
+        use AppError::*;
+        let status = status.as_u16();
+        match self {
+            Internal(cause) => tracing::error!(status, error = ?cause, "request failed"),
+            // A passing condition outside the service, which recovers by itself.
+            Unavailable(cause) => tracing::warn!(
+                status,
+                error = %format!("{cause:#}"),
+                "database unavailable; answered 503"
+            ),
+            // Two commands raced for one stream, or the state no longer allows the command: a
+            // normal answer, which the client resolves by reloading.
+            Conflict(_) | Domain(DomainError::Conflict(_)) | PreconditionFailed { .. } => {
+                tracing::info!(status, error = %self, "request refused: conflict")
+            }
+            _ => tracing::warn!(status, error = ?self, "request refused"),
+        }
+    }
+
     fn field_errors(&self) -> &[FieldError] {
         match self {
             AppError::Domain(DomainError::Invalid(e)) | AppError::Unprocessable(e) => e,
@@ -217,14 +239,7 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         let (status, slug, title) = self.kind();
-        match self {
-            AppError::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
-            // A passing condition outside the service, which recovers by itself: not an ERROR.
-            AppError::Unavailable(cause) => {
-                tracing::warn!(error = %format!("{cause:#}"), "database unavailable; answered 503")
-            }
-            _ => {}
-        }
+        self.log(status);
         let body = Problem {
             kind: format!("/problems/{slug}"),
             title,

@@ -1,16 +1,149 @@
+//! Structured logs to stderr: JSON lines for machines (`APP_LOG_FORMAT=json`), readable otherwise.
+//! `RUST_LOG` overrides the default level.
+//!
+//! Every failed request is logged once, by [`crate::error`], at the level its meaning deserves:
+//! a 500 at ERROR with its cause, a 503 (database out of reach) at WARN, a conflict (409/412) at
+//! INFO, other client errors at WARN. Two sources that logged failures before their meaning was
+//! known are kept quiet: tracing-actix-web's per-error events (its `emit_event_on_error` feature
+//! is off), and esrs's ERROR events for a failed append (see [`is_redundant_store_error`]).
+
+use tracing::{Level, Metadata, Subscriber};
+use tracing_subscriber::filter::filter_fn;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::prelude::*;
 use tracing_subscriber::EnvFilter;
 
-/// Structured logs to stderr: JSON lines for machines (`APP_LOG_FORMAT=json`), readable otherwise.
-/// `RUST_LOG` overrides the default level.
+/// The module of esrs's `PgStore`.
+const ESRS_PG_STORE: &str = "esrs::store::postgres::event_store";
+
+/// esrs's `PgStore::persist` logs every failed append at ERROR (`#[instrument(err)]`, and again
+/// when a transactional handler fails), although most are normal answers: a concurrent append to
+/// the same stream is a 409 (its duplicate-key error), a read-model invariant a 409, a database
+/// restart a 503. Each of those errors comes back to our code, which logs it once at its own
+/// level, so these events only repeat it, louder.
+pub fn is_redundant_store_error(meta: &Metadata<'_>) -> bool {
+    meta.is_event() && *meta.level() == Level::ERROR && meta.target() == ESRS_PG_STORE
+}
+
+/// The subscriber the service logs through, writing to `writer`.
+pub fn subscriber<W>(filter: EnvFilter, json: bool, writer: W) -> Box<dyn Subscriber + Send + Sync>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    let registry = tracing_subscriber::registry()
+        .with(filter)
+        .with(filter_fn(|meta| !is_redundant_store_error(meta)));
+    let layer = tracing_subscriber::fmt::layer().with_writer(writer);
+    if json {
+        Box::new(registry.with(layer.json()))
+    } else {
+        Box::new(registry.with(layer))
+    }
+}
+
 pub fn init(format: &str) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = if format == "json" {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
+    // `try_init` also forwards the `log` crate's records, as `fmt().try_init()` did.
+    let _ = subscriber(filter, format == "json", std::io::stderr).try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use actix_web::ResponseError;
+
+    use super::*;
+    use crate::domain::DomainError;
+    use crate::error::AppError;
+    use crate::store::StoreError;
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> MakeWriter<'a> for Captured {
+        type Writer = Captured;
+        fn make_writer(&'a self) -> Self::Writer {
+            self.clone()
+        }
+    }
+
+    /// (level, message or error field) of each JSON line logged while `f` runs.
+    fn logged(f: impl FnOnce()) -> Vec<(String, String)> {
+        let out = Captured::default();
+        let sub = subscriber(EnvFilter::new("debug"), true, out.clone());
+        tracing::subscriber::with_default(sub, f);
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        text.lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                let fields = &v["fields"];
+                let what = fields["message"]
+                    .as_str()
+                    .or(fields["error"].as_str())
+                    .unwrap_or_default();
+                (v["level"].as_str().unwrap().to_string(), what.to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn esrs_errors_for_failed_appends_are_dropped_and_nothing_else() {
+        let lines = logged(|| {
+            // What `#[instrument(err)]` on `PgStore::persist` emits for a concurrent append.
+            tracing::error!(
+                target: "esrs::store::postgres::event_store",
+                error = "duplicate key value violates unique constraint"
+            );
+            tracing::info!(target: "esrs::store::postgres::event_store", "kept: not an error");
+            tracing::error!(target: "techmarket::elsewhere", "kept: an error of ours");
+        });
+        assert_eq!(
+            lines,
+            vec![
+                ("INFO".to_string(), "kept: not an error".to_string()),
+                ("ERROR".to_string(), "kept: an error of ours".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn each_failure_is_logged_once_at_the_level_its_meaning_deserves() {
+        let level_of = |e: AppError| {
+            let lines = logged(|| {
+                e.error_response();
+            });
+            assert_eq!(lines.len(), 1, "{lines:?}");
+            lines[0].0.clone()
+        };
+        // Conflicts are normal answers.
+        assert_eq!(level_of(StoreError::Conflict.into()), "INFO");
+        assert_eq!(
+            level_of(DomainError::conflict("already published").into()),
+            "INFO"
+        );
+        assert_eq!(
+            level_of(AppError::PreconditionFailed {
+                expected: 1,
+                current: None
+            }),
+            "INFO"
+        );
+        // The database away: a passing condition, not a fault of ours.
+        assert_eq!(level_of(sqlx::Error::PoolTimedOut.into()), "WARN");
+        // Other client errors as before; only our own faults are errors.
+        assert_eq!(level_of(AppError::NotFound), "WARN");
+        assert_eq!(level_of(anyhow::anyhow!("boom").into()), "ERROR");
+    }
 }

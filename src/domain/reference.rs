@@ -25,6 +25,17 @@ pub struct Region {
     pub parent: Option<String>,
 }
 
+/// An ISO 3166-1 alpha-2 country code, for parties abroad.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Country {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// The GB/T 2260 code of the same place (Hong Kong 810000, Macao 820000, Taiwan 710000):
+    /// that code is what is stored, whichever of the two the input used.
+    pub gbt2260: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Zone {
     pub code: String,
@@ -47,6 +58,7 @@ pub struct ContractType {
 #[derive(Debug, Clone, Default)]
 pub struct ReferenceData {
     pub regions: BTreeMap<String, Region>,
+    pub countries: BTreeMap<String, Country>,
     pub zones: BTreeMap<String, Zone>,
     pub technology_fields: BTreeMap<String, Named>,
     pub party_natures: BTreeMap<String, Named>,
@@ -179,13 +191,20 @@ impl ZoneCode {
     }
 }
 impl RegionCode {
-    /// A GB/T 2260 code from the reference table, or an ISO 3166-1 alpha-2 code for a party
-    /// abroad (Chinese parties must use the GB/T code, so `CN` is refused).
+    /// A GB/T 2260 code from the reference table, or for a party abroad an ISO 3166-1 alpha-2
+    /// code from the country table. Chinese parties use the GB/T code, so `CN` is refused. Hong
+    /// Kong, Macao and Taiwan have both; their GB/T code (810000, 820000, 710000) is the one kept,
+    /// so storage, statistics and the flow classification see one code for one place.
     pub fn parse(field: &str, raw: &str, refs: &ReferenceData) -> Result<Self, FieldError> {
         if refs.regions.contains_key(raw) {
             return Ok(Code::known(raw));
         }
-        if raw.len() == 2 && raw.chars().all(|c| c.is_ascii_uppercase()) {
+        if let Some(country) = refs.countries.get(raw) {
+            if let Some(gbt) = country.gbt2260.as_deref() {
+                if refs.regions.contains_key(gbt) {
+                    return Ok(Code::known(gbt));
+                }
+            }
             if raw == "CN" {
                 return Err(FieldError::new(
                     field,
@@ -231,6 +250,9 @@ pub fn sample() -> ReferenceData {
         ("500106", Some("500000")),
         ("500112", Some("500000")),
         ("510000", None),
+        ("710000", None),
+        ("810000", None),
+        ("820000", None),
     ] {
         r.regions.insert(
             code.into(),
@@ -244,6 +266,24 @@ pub fn sample() -> ReferenceData {
                     "province".into()
                 },
                 parent: parent.map(Into::into),
+            },
+        );
+    }
+    for (code, gbt) in [
+        ("DE", None),
+        ("US", None),
+        ("CN", None),
+        ("HK", Some("810000")),
+        ("MO", Some("820000")),
+        ("TW", Some("710000")),
+    ] {
+        r.countries.insert(
+            code.into(),
+            Country {
+                code: code.into(),
+                name_zh: code.into(),
+                name_en: code.into(),
+                gbt2260: gbt.map(Into::into),
             },
         );
     }
@@ -283,6 +323,35 @@ mod tests {
         );
         assert!(RegionCode::parse("region", "999999", &r).is_err());
         assert!(RegionCode::parse("region", "de", &r).is_err());
+    }
+
+    #[test]
+    fn a_foreign_code_must_be_an_assigned_iso_country() {
+        let r = sample();
+        assert_eq!(
+            RegionCode::parse("region", "US", &r).unwrap().as_str(),
+            "US"
+        );
+        for bogus in ["XX", "ZZ", "AA", "EU", "UK"] {
+            let e = RegionCode::parse("seller.region", bogus, &r).unwrap_err();
+            assert_eq!(e.field, "seller.region");
+            assert!(e.message.contains(bogus), "{}", e.message);
+        }
+        let e = RegionCode::parse("region", "CN", &r).unwrap_err();
+        assert!(e.message.contains("GB/T 2260"), "{}", e.message);
+    }
+
+    #[test]
+    fn hong_kong_macao_and_taiwan_are_one_code_whichever_is_used() {
+        let r = sample();
+        for (iso, gbt) in [("HK", "810000"), ("MO", "820000"), ("TW", "710000")] {
+            let by_iso = RegionCode::parse("region", iso, &r).unwrap();
+            let by_gbt = RegionCode::parse("region", gbt, &r).unwrap();
+            assert_eq!(by_iso, by_gbt);
+            assert_eq!(by_iso.as_str(), gbt);
+            assert!(!by_iso.is_abroad());
+            assert_eq!(r.province_of(by_iso.as_str()), Some(gbt));
+        }
     }
 
     #[test]

@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 
 use super::sql::{Arg, Conn};
 use super::{Db, StoreError};
-use crate::domain::reference::{ContractType, Named, ReferenceData, Region, Zone};
+use crate::domain::reference::{ContractType, Country, Named, ReferenceData, Region, Zone};
 
 const REGIONS: &str = include_str!("../../migrations/reference/regions.csv");
+const COUNTRIES: &str = include_str!("../../migrations/reference/countries.csv");
 const ZONES: &str = include_str!("../../migrations/reference/zones.csv");
 const FIELDS: &str = include_str!("../../migrations/reference/technology_fields.csv");
 const NATURES: &str = include_str!("../../migrations/reference/party_natures.csv");
@@ -73,6 +74,16 @@ pub async fn seed(db: &Db) -> Result<(), StoreError> {
              ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en, \
              level = excluded.level, parent = excluded.parent",
             &[Arg::Text(r[0].clone()), Arg::Text(r[1].clone()), Arg::Text(r[2].clone()), Arg::Text(r[3].clone()), Arg::OptText(parent)],
+        )
+        .await?;
+    }
+    for r in records(COUNTRIES, 4)? {
+        let gbt2260 = Some(r[3].clone()).filter(|c| !c.is_empty());
+        conn.execute(
+            "INSERT INTO ref_countries (code, name_zh, name_en, gbt2260) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en, \
+             gbt2260 = excluded.gbt2260",
+            &[Arg::Text(r[0].clone()), Arg::Text(r[1].clone()), Arg::Text(r[2].clone()), Arg::OptText(gbt2260)],
         )
         .await?;
     }
@@ -141,6 +152,21 @@ pub async fn load(db: &Db) -> Result<ReferenceData, StoreError> {
     }
     for r in conn
         .fetch_all(
+            "SELECT code, name_zh, name_en, gbt2260 FROM ref_countries",
+            &[],
+        )
+        .await?
+    {
+        let country = Country {
+            code: r.text("code")?,
+            name_zh: r.text("name_zh")?,
+            name_en: r.text("name_en")?,
+            gbt2260: r.opt_text("gbt2260")?,
+        };
+        data.countries.insert(country.code.clone(), country);
+    }
+    for r in conn
+        .fetch_all(
             "SELECT code, name_zh, name_en, spans_parts_of FROM ref_zones",
             &[],
         )
@@ -193,8 +219,45 @@ mod tests {
     }
 
     #[test]
+    fn countries_are_the_assigned_iso_codes_and_name_their_gbt_twins() {
+        let rows = records(COUNTRIES, 4).unwrap();
+        let codes: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        let mut sorted = codes.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(codes, sorted, "sorted and unique");
+        assert!(codes
+            .iter()
+            .all(|c| c.len() == 2 && c.chars().all(|ch| ch.is_ascii_uppercase())));
+        // Names with commas are quoted, not spread over the last column.
+        let kr = rows.iter().find(|r| r[0] == "KR").unwrap();
+        assert_eq!(kr[2], "Korea, Republic of");
+        assert_eq!(kr[3], "");
+        // Every GB/T twin is a region of the regions table.
+        let regions: Vec<String> = records(REGIONS, 5)
+            .unwrap()
+            .into_iter()
+            .map(|r| r[0].clone())
+            .collect();
+        let twins: Vec<(&str, &str)> = rows
+            .iter()
+            .filter(|r| !r[3].is_empty())
+            .map(|r| (r[0].as_str(), r[3].as_str()))
+            .collect();
+        assert_eq!(
+            twins,
+            [("HK", "810000"), ("MO", "820000"), ("TW", "710000")]
+        );
+        assert!(twins
+            .iter()
+            .all(|(_, gbt)| regions.iter().any(|r| r == gbt)));
+        assert!(!codes.contains(&"XX") && codes.contains(&"CN"));
+    }
+
+    #[test]
     fn every_shipped_file_parses_with_its_column_count() {
         assert_eq!(records(REGIONS, 5).unwrap().len(), 72);
+        assert_eq!(records(COUNTRIES, 4).unwrap().len(), 249);
         assert_eq!(records(ZONES, 4).unwrap().len(), 3);
         assert_eq!(records(CONTRACT_TYPES, 5).unwrap().len(), 23);
         assert!(records(NATURES, 3).unwrap().iter().any(|r| r[0] == "022"));

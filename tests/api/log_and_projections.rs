@@ -480,3 +480,84 @@ both!(
         assert_eq!(index.checkpoint().position, head);
     }
 );
+
+/// A log line captured in memory, for tests of what is logged at which level.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+both!(
+    a_concurrent_append_is_a_conflict_logged_below_error,
+    |app: TestApp| async move {
+        use actix_web::ResponseError;
+        use tracing::instrument::WithSubscriber;
+
+        let owner = app.user(Role::Researcher, None).await;
+        let actor = Actor {
+            user_id: owner.id,
+            role: Role::Researcher,
+            organization_id: None,
+        };
+        let store = &app.state.aggregates.listings;
+        let submit = || Command::new(actor, Utc::now(), ListingAction::Submit);
+        let out = Captured::default();
+        let mut raced = false;
+        // Two submits of one draft, joined on one task: both load version 1, one appends, the
+        // other's append collides with it (unless the first commits before the second loads).
+        for _ in 0..20 {
+            let id = app.draft(&owner, &listing_body("并发提交")).await;
+            let subscriber = techmarket::telemetry::subscriber(
+                tracing_subscriber::EnvFilter::new("debug,sqlx=warn"),
+                true,
+                out.clone(),
+            );
+            let lost = async {
+                let (a, b) = futures::join!(
+                    store.execute(id, None, submit()),
+                    store.execute(id, None, submit())
+                );
+                let lost = a.err().or(b.err()).expect("one of them was refused");
+                // The answer the HTTP layer would give, logged as it would be.
+                let status = lost.error_response().status().as_u16();
+                (lost, status)
+            }
+            .with_subscriber(subscriber)
+            .await;
+            assert_eq!(lost.1, 409, "{:?}", lost.0);
+            if matches!(lost.0, techmarket::error::AppError::Conflict(_)) {
+                raced = true;
+                break;
+            }
+        }
+        assert!(raced, "the two appends never collided");
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        let levels: Vec<String> = text
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["level"].to_string())
+            .collect();
+        assert!(
+            !levels.iter().any(|l| l.contains("ERROR")),
+            "a conflict was logged at ERROR:\n{text}"
+        );
+        assert!(
+            text.contains("request refused: conflict"),
+            "the conflict was not logged at all:\n{text}"
+        );
+    }
+);

@@ -1110,3 +1110,231 @@ both!(
         );
     }
 );
+
+/// The `by=` lines of a cut keyed by `key`: (count, contract amount).
+fn lines_by(v: &Value, key: &str) -> BTreeMap<String, (i64, i64)> {
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i[key].as_str().unwrap().to_string(),
+                (
+                    i["count"].as_i64().unwrap(),
+                    i["contract_amount_fen"].as_i64().unwrap(),
+                ),
+            )
+        })
+        .collect()
+}
+
+both!(
+    a_foreign_region_is_an_iso_country_and_hong_kong_is_one_line_whichever_code,
+    |app: TestApp| async move {
+        let d = desk(&app).await;
+        let admin = app.admin().await;
+        let org = |region: &str| json!({"name": "港澳台及境外单位", "party_nature": "300", "region": region});
+
+        // Any two capital letters are no longer a country.
+        let (s, v) = json_of(
+            app.post(
+                "/api/v1/organizations",
+                Some(&admin.token),
+                Some(&org("XX")),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["type"], "/problems/validation");
+        assert_eq!(v["errors"][0]["field"], "region");
+        assert!(v["errors"][0]["message"].as_str().unwrap().contains("XX"));
+        // An organization in Hong Kong is stored under its GB/T code, whichever code it gave.
+        for region in ["HK", "810000"] {
+            let (s, v) = json_of(
+                app.post(
+                    "/api/v1/organizations",
+                    Some(&admin.token),
+                    Some(&org(region)),
+                )
+                .await,
+            )
+            .await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            assert_eq!(v["region"], "810000", "{region}: {v}");
+        }
+
+        // A contract party with XX: refused, naming the field, and nothing is appended.
+        let cq = party("重庆某研究院", "021", "500106");
+        let head = app.log_head().await;
+        for (side, field) in [("seller", "seller.region"), ("buyer", "buyer.region")] {
+            let mut body = contract_body(
+                &app,
+                ("development", Some("commissioned")),
+                "new_energy",
+                cq.clone(),
+                party("某公司", "300", "JP"),
+                1_000_000,
+                1_000_000,
+            );
+            body[side]["region"] = json!("XX");
+            let (s, v) = json_of(
+                app.post("/api/v1/contracts", Some(&d.seller.token), Some(&body))
+                    .await,
+            )
+            .await;
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+            assert_eq!(v["errors"][0]["field"], field, "{v}");
+        }
+        assert_eq!(app.log_head().await, head);
+
+        // Buyers in Hong Kong by either code, Macao, and Japan.
+        let mut ids = Vec::new();
+        for (region, amount) in [
+            ("HK", 1_000_000i64),
+            ("810000", 2_000_000),
+            ("MO", 4_000_000),
+            ("JP", 8_000_000),
+        ] {
+            let body = contract_body(
+                &app,
+                ("development", Some("commissioned")),
+                "new_energy",
+                cq.clone(),
+                party("某公司", "300", region),
+                amount,
+                amount,
+            );
+            ids.push(registered(&app, &d, &body).await);
+        }
+        let (_, v) = json_of(
+            app.get(
+                &format!("/api/v1/contracts/{}", ids[0]),
+                Some(&d.registrar.token),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(v["content"]["buyer"]["region"], "810000", "{v}");
+
+        let by_region = lines_by(
+            &stats(&app, &d.stat.token, "by=buyer_region").await,
+            "buyer_region",
+        );
+        assert_eq!(
+            by_region,
+            BTreeMap::from([
+                ("810000".to_string(), (2, 3_000_000)),
+                ("820000".to_string(), (1, 4_000_000)),
+                ("JP".to_string(), (1, 8_000_000)),
+            ])
+        );
+        let by_province = lines_by(
+            &stats(&app, &d.stat.token, "by=buyer_province").await,
+            "buyer_province",
+        );
+        assert_eq!(by_province["810000"], (2, 3_000_000));
+        // Hong Kong and Macao are China outside Chongqing and Sichuan; only Japan is abroad.
+        let by_flow = lines_by(&stats(&app, &d.stat.token, "by=flow").await, "flow");
+        assert_eq!(
+            by_flow,
+            BTreeMap::from([
+                ("abroad".to_string(), (1, 8_000_000)),
+                ("rest_of_china".to_string(), (3, 7_000_000)),
+            ])
+        );
+    }
+);
+
+both!(
+    payments_never_add_up_to_more_than_the_contract_amount,
+    |app: TestApp| async move {
+        let d = desk(&app).await;
+        let body = contract_body(
+            &app,
+            ("development", Some("commissioned")),
+            "new_energy",
+            party("重庆某研究院", "021", "500106"),
+            party("某公司", "150", "500112"),
+            10_000_000,
+            8_000_000,
+        );
+        let id = registered(&app, &d, &body).await;
+        let today = china_date(app.state.clock.now()).to_string();
+        let cmd = format!("/api/v1/contracts/{id}/payments");
+        let pay = |amount: i64| json!({"amount_fen": amount, "received_on": today});
+        let amend = |amount: i64| json!({"effective_on": today, "contract_amount_fen": amount, "technology_amount_fen": 8_000_000});
+
+        let r = app
+            .post(&cmd, Some(&d.seller.token), Some(&pay(6_000_000)))
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        // One fen over the contract amount: 422 on the field, and nothing is appended.
+        let head = app.log_head().await;
+        let (s, v) = json_of(
+            app.post(&cmd, Some(&d.seller.token), Some(&pay(4_000_001)))
+                .await,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["errors"][0]["field"], "amount_fen");
+        assert!(
+            v["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("amend the contract first"),
+            "{v}"
+        );
+        assert_eq!(app.log_head().await, head);
+        // Exactly the contract amount is fine.
+        let (s, v) = json_of(
+            app.post(&cmd, Some(&d.registrar.token), Some(&pay(4_000_000)))
+                .await,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["payments"].as_array().unwrap().len(), 2);
+
+        // Lowering the contract amount below what was received: refused on the field.
+        let amend_cmd = format!("/api/v1/contracts/{id}/amend");
+        let head = app.log_head().await;
+        let (s, v) = json_of(
+            app.post(
+                &amend_cmd,
+                Some(&d.registrar.token),
+                Some(&amend(9_999_999)),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["errors"][0]["field"], "contract_amount_fen");
+        assert_eq!(app.log_head().await, head);
+        // Amend it up first, then the rest can be received.
+        let r = app
+            .post(
+                &amend_cmd,
+                Some(&d.registrar.token),
+                Some(&amend(12_000_000)),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let r = app
+            .post(&cmd, Some(&d.seller.token), Some(&pay(2_000_000)))
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let (_, v) = json_of(
+            app.get(&format!("/api/v1/contracts/{id}"), Some(&d.registrar.token))
+                .await,
+        )
+        .await;
+        let received: i64 = v["payments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["amount_fen"].as_i64().unwrap())
+            .sum();
+        assert_eq!(received, 12_000_000);
+    }
+);

@@ -843,6 +843,12 @@ impl ContractData {
         }
     }
 
+    /// The sum of the payments recorded (技术性收入 received), which may never exceed the
+    /// contract amount. Wide, so that no sum of stored payments can overflow.
+    pub fn received_fen(&self) -> i128 {
+        self.payments.iter().map(|p| i128::from(p.amount_fen)).sum()
+    }
+
     /// (成交额, 技术交易额) in force on `date`: after the amendments effective by then.
     pub fn amounts_on(&self, date: NaiveDate) -> (i64, i64) {
         match self.amendments.iter().rfind(|a| a.effective_on <= date) {
@@ -1196,6 +1202,16 @@ fn decide(
             let mut v = Validation::new();
             check_effective_date(&mut v, c, "effective_on", effective_on, today);
             check_amounts(&mut v, contract_amount_fen, technology_amount_fen);
+            let received = c.received_fen();
+            if contract_amount_fen > 0 && i128::from(contract_amount_fen) < received {
+                v.push(
+                    "contract_amount_fen",
+                    format!(
+                        "must not be below what has already been received under the contract \
+                         ({received} fen)"
+                    ),
+                );
+            }
             let (current_seller, current_buyer) = c.current_parties();
             let seller = seller.unwrap_or_else(|| current_seller.clone());
             let buyer = buyer.unwrap_or_else(|| current_buyer.clone());
@@ -1244,7 +1260,21 @@ fn decide(
                 )));
             }
             let mut v = Validation::new();
-            check_amount(&mut v, "amount_fen", amount_fen);
+            if check_amount(&mut v, "amount_fen", amount_fen) {
+                let (contract_amount, _) = c.current_amounts();
+                let received = c.received_fen();
+                let total = received + i128::from(amount_fen);
+                if total > i128::from(contract_amount) {
+                    v.push(
+                        "amount_fen",
+                        format!(
+                            "the payments would add up to {total} fen, more than the contract \
+                             amount of {contract_amount} fen ({received} fen received so far); \
+                             amend the contract first"
+                        ),
+                    );
+                }
+            }
             if received_on > today {
                 v.push("received_on", format!("must not be after today ({today})"));
             } else if received_on < c.content.signing_date {

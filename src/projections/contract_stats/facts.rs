@@ -151,4 +151,13 @@ mod tests {
         assert_eq!(flow("500106", "DE"), "abroad");
         assert_eq!(flow("US", "500106"), "abroad");
     }
+
+    #[test]
+    fn hong_kong_macao_and_taiwan_are_china_outside_chongqing_and_sichuan() {
+        // Stored under their GB/T codes (HK, MO and TW are normalised when parsed).
+        for region in ["810000", "820000", "710000"] {
+            assert_eq!(flow("500106", region), "rest_of_china");
+            assert_eq!(flow(region, "510000"), "rest_of_china");
+        }
+    }
 }
