@@ -357,3 +357,21 @@ mod tests {
         assert!(decode_cursor(Some("not a cursor")).is_err());
     }
 }
+
+/// `?limit=&cursor=` and nothing else: the query of a list with no filters.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    /// The page size and the keyset cursor, checked (400 on either).
+    pub fn page(&self) -> Result<(i64, Option<Uuid>), AppError> {
+        Ok((
+            page_limit(self.limit)?,
+            decode_cursor(self.cursor.as_deref())?,
+        ))
+    }
+}

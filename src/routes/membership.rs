@@ -13,17 +13,10 @@ use crate::domain::membership::{Manager, RequestStatus};
 use crate::domain::text::clean;
 use crate::domain::user::Email;
 use crate::error::AppError;
-use crate::http::{decode_cursor, page_limit, Body, OptionalBody, Page, Query};
+use crate::http::{decode_cursor, page_limit, Body, OptionalBody, Page, PageQuery, Query};
 use crate::startup::AppState;
 use crate::store::accounts::{self, UserFilter};
 use crate::store::membership::{self as rows, Invitation};
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct PageQuery {
-    limit: Option<i64>,
-    cursor: Option<String>,
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -90,10 +83,9 @@ pub(super) struct Decision {
     reason: Option<String>,
 }
 
-fn reason(body: OptionalBody<Decision>) -> Result<Option<String>, AppError> {
-    body.0
-        .and_then(|d| d.reason)
-        .map(|r| clean("reason", &r, 1, 1000))
+/// An optional `reason` (1–1000 characters), for decisions and for disabling an account.
+pub(super) fn reason(raw: Option<String>) -> Result<Option<String>, AppError> {
+    raw.map(|r| clean("reason", &r, 1, 1000))
         .transpose()
         .map_err(|e| AppError::Unprocessable(vec![e]))
 }
@@ -106,7 +98,7 @@ async fn decide(
     approve: bool,
 ) -> Result<HttpResponse, AppError> {
     let (org, request_id) = path.into_inner();
-    let reason = reason(body)?;
+    let reason = reason(body.0.and_then(|d| d.reason))?;
     managed(&state, &auth.manager(), org).await?;
     let r = membership::decide(
         &state.db,
@@ -145,8 +137,7 @@ pub(super) async fn my_requests(
     auth: Authenticated,
     q: Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let limit = page_limit(q.0.limit)?;
-    let before = decode_cursor(q.0.cursor.as_deref())?;
+    let (limit, before) = q.0.page()?;
     let items = rows::requests(
         &mut state.db.read().await?.conn(),
         None,
@@ -256,8 +247,7 @@ pub(super) async fn invitations(
 ) -> Result<HttpResponse, AppError> {
     let org = path.into_inner();
     managed(&state, &auth.manager(), org).await?;
-    let limit = page_limit(q.0.limit)?;
-    let before = decode_cursor(q.0.cursor.as_deref())?;
+    let (limit, before) = q.0.page()?;
     let items =
         rows::invitations(&mut state.db.read().await?.conn(), org, before, limit + 1).await?;
     let now = state.clock.now();
@@ -307,8 +297,7 @@ pub(super) async fn members(
 ) -> Result<HttpResponse, AppError> {
     let org = path.into_inner();
     managed(&state, &auth.manager(), org).await?;
-    let limit = page_limit(q.0.limit)?;
-    let before = decode_cursor(q.0.cursor.as_deref())?;
+    let (limit, before) = q.0.page()?;
     let filter = UserFilter {
         organization_id: Some(org),
         ..Default::default()
@@ -369,8 +358,7 @@ pub(super) async fn history(
 ) -> Result<HttpResponse, AppError> {
     let org = path.into_inner();
     managed(&state, &auth.manager(), org).await?;
-    let limit = page_limit(q.0.limit)?;
-    let before = decode_cursor(q.0.cursor.as_deref())?;
+    let (limit, before) = q.0.page()?;
     let items = rows::audit(
         &mut state.db.read().await?.conn(),
         None,

@@ -2,14 +2,13 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::Authenticated;
 use crate::domain::organization::{NewOrganization, OrganizationInput};
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::http::{decode_cursor, page_limit, Body, Page, Query};
+use crate::http::{Body, Page, PageQuery, Query};
 use crate::startup::AppState;
 use crate::store::accounts;
 
@@ -28,20 +27,12 @@ pub(super) async fn create(
         .json(org))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct ListQuery {
-    limit: Option<i64>,
-    cursor: Option<String>,
-}
-
 pub(super) async fn list(
     state: web::Data<AppState>,
     _auth: Authenticated,
-    q: Query<ListQuery>,
+    q: Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let limit = page_limit(q.0.limit)?;
-    let before = decode_cursor(q.0.cursor.as_deref())?;
+    let (limit, before) = q.0.page()?;
     let rows =
         accounts::organizations(&mut state.db.read().await?.conn(), before, limit + 1).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |o| o.id, |o| o)))

@@ -14,7 +14,7 @@ use crate::domain::membership::AccountStatus;
 use crate::domain::text::clean;
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::http::{decode_cursor, page_limit, Body, OptionalBody, Page, Query};
+use crate::http::{decode_cursor, page_limit, Body, OptionalBody, Page, PageQuery, Query};
 use crate::startup::AppState;
 use crate::store::accounts::{self as account_rows, UserFilter};
 use crate::store::membership as rows;
@@ -100,12 +100,7 @@ pub(super) async fn disable(
     body: OptionalBody<ReasonInput>,
 ) -> Result<HttpResponse, AppError> {
     let by = auth.require(&[Role::PlatformAdmin])?.user_id;
-    let reason = body
-        .0
-        .and_then(|b| b.reason)
-        .map(|r| clean("reason", &r, 1, 1000))
-        .transpose()
-        .map_err(|e| AppError::Unprocessable(vec![e]))?;
+    let reason = super::membership::reason(body.0.and_then(|b| b.reason))?;
     let user = admin::set_disabled(
         &state.db,
         by,
@@ -177,13 +172,6 @@ pub(super) async fn remove(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct PageQuery {
-    limit: Option<i64>,
-    cursor: Option<String>,
-}
-
 /// Every change to the account: who, what, when. For platform admins and the person.
 pub(super) async fn history(
     state: web::Data<AppState>,
@@ -195,8 +183,7 @@ pub(super) async fn history(
     if auth.0.user_id != id && auth.0.role != Role::PlatformAdmin {
         return Err(AppError::NotFound);
     }
-    let limit = page_limit(q.0.limit)?;
-    let before = decode_cursor(q.0.cursor.as_deref())?;
+    let (limit, before) = q.0.page()?;
     let mut rc = state.db.read().await?;
     accounts::existing_user(&mut rc.conn(), id).await?;
     let items = rows::audit(&mut rc.conn(), Some(id), None, before, limit + 1).await?;
