@@ -73,7 +73,7 @@ impl From<StoreError> for AppError {
                 "the resource was changed concurrently; reload it and retry".into(),
             ),
             StoreError::Invariant(message) => AppError::Conflict(message),
-            unavailable @ StoreError::Unavailable(_) => {
+            unavailable @ (StoreError::Unavailable(_) | StoreError::Lagging) => {
                 AppError::Unavailable(anyhow::Error::new(unavailable))
             }
             other => AppError::from(anyhow::Error::new(other)),

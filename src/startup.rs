@@ -46,6 +46,7 @@ impl AppState {
     pub async fn open(settings: Settings) -> anyhow::Result<AppState> {
         let db = Db::connect_with(&settings.database_url(), settings.db_acquire_timeout()).await?;
         db.migrate().await?;
+        crate::store::log::check_positions(&mut db.read().await?.conn()).await?;
         reference::seed(&db).await?;
         let refs = reference::load(&db).await?;
         let projections = Projections::standard();

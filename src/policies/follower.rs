@@ -59,12 +59,14 @@ pub struct Cursor {
     pub position: i64,
     saved: i64,
     saved_at: Instant,
+    /// Entries read since the last save (positions are sparse, so they cannot be subtracted).
+    unsaved: usize,
 }
 
 /// Save at least this often while reading...
 const SAVE_EVERY: Duration = Duration::from_secs(5);
-/// ...or after reading this many positions past the saved one without acting.
-const SAVE_AFTER: i64 = 10_000;
+/// ...or after reading this many entries past the saved position without acting.
+const SAVE_AFTER: usize = 10_000;
 
 impl Cursor {
     pub async fn load(db: &Db, name: &str) -> Result<Cursor, StoreError> {
@@ -73,12 +75,13 @@ impl Cursor {
             position,
             saved: position,
             saved_at: Instant::now(),
+            unsaved: 0,
         })
     }
 
     fn due(&self) -> bool {
         self.position > self.saved
-            && (self.position - self.saved >= SAVE_AFTER || self.saved_at.elapsed() >= SAVE_EVERY)
+            && (self.unsaved >= SAVE_AFTER || self.saved_at.elapsed() >= SAVE_EVERY)
     }
 
     /// Saves the position if it moved since the last save.
@@ -87,24 +90,32 @@ impl Cursor {
             save_checkpoint(db, name, self.position).await?;
             self.saved = self.position;
         }
+        self.unsaved = 0;
         self.saved_at = Instant::now();
         Ok(())
     }
 }
 
-/// Handles one page after `cursor`; `Ok(false)` when nothing was new. Saves the cursor when the
+/// Handles one page after `cursor`; `Ok(false)` when everything committed has been read. Saves the cursor when the
 /// policy acted (so what it did is not redone needlessly) or when a save is due.
 pub async fn step(
     policy: &dyn Policy,
     state: &AppState,
     cursor: &mut Cursor,
 ) -> Result<bool, AppError> {
-    let page = log::after(&mut state.db.read().await?.conn(), cursor.position, PAGE).await?;
-    let Some(last) = page.last().map(|e| e.position) else {
+    let page = log::page_after(&mut state.db.read().await?.conn(), cursor.position, PAGE).await?;
+    let Some(last) = page.entries.last().map(|e| e.position) else {
+        if page.held_back {
+            // Committed entries wait behind an older transaction: look again in a moment.
+            tokio::time::sleep(log::HELD_BACK_PAUSE).await;
+            return Ok(true);
+        }
         return Ok(false);
     };
+    let page = page.entries;
     let acted = policy.handle(state, &page).await?;
     cursor.position = last;
+    cursor.unsaved += page.len();
     if acted > 0 || cursor.due() {
         cursor.save(&state.db, policy.name()).await?;
     }

@@ -35,7 +35,7 @@ impl Projection for DemandBoard {
             return Ok(());
         }
         let recorded: Recorded<DemandEvent> = serde_json::from_value(event.payload.clone())?;
-        let current = get(conn, event.aggregate_id).await?.map(|r| r.data);
+        let current = doc::before(conn, TABLE, event).await?;
         let Some(d) = Demand::apply_event(DemandState { demand: current }, recorded).demand else {
             return Err(StoreError::Other(format!(
                 "demand {} has no creation event",

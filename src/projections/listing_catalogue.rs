@@ -34,14 +34,7 @@ impl Projection for ListingCatalogue {
             return Ok(());
         }
         let recorded: Recorded<ListingEvent> = serde_json::from_value(event.payload.clone())?;
-        let current = conn
-            .fetch_optional(
-                "SELECT doc FROM listing_view WHERE id = $1",
-                &[Arg::Uuid(event.aggregate_id)],
-            )
-            .await?
-            .map(|r| r.json::<ListingData>("doc"))
-            .transpose()?;
+        let current: Option<ListingData> = doc::before(conn, TABLE, event).await?;
         let state = Listing::apply_event(ListingState { listing: current }, recorded);
         let Some(data) = state.listing else {
             return Err(StoreError::Other(format!(

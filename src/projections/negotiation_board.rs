@@ -35,7 +35,7 @@ impl Projection for NegotiationBoard {
             return Ok(());
         }
         let recorded: Recorded<NegotiationEvent> = serde_json::from_value(event.payload.clone())?;
-        let current = get(conn, event.aggregate_id).await?.map(|r| r.data);
+        let current = doc::before(conn, TABLE, event).await?;
         let Some(n) = Negotiation::apply_event(
             NegotiationState {
                 negotiation: current,

@@ -2,8 +2,11 @@
 //!
 //! The log is streamed in pages of [`PAGE`] entries (keyset on `position`), so memory stays
 //! bounded however long the log is: esrs's `PgRebuilder::all_at_once` would load a whole table.
-//! It runs in one transaction holding the append lock, so readers see the old read models until
-//! the new ones are complete, and no command can slip an event in between.
+//! It runs in one transaction that first locks the read models' tables against writes (reads
+//! go on), so readers see the old read models until the new ones are complete. A command
+//! committed before the lock was granted is in the log the rebuild reads; one still in flight
+//! has not yet written its read-model rows (or the lock would have waited for it), so it writes
+//! them after the rebuild, on top of the rebuilt rows.
 
 use super::Projections;
 use crate::store::log;
@@ -20,18 +23,28 @@ pub struct RebuildReport {
 pub async fn rebuild(db: &Db, projections: &Projections) -> Result<RebuildReport, StoreError> {
     let mut tx = db.begin().await?;
     let mut conn = tx.conn();
-    log::lock_appends(&mut conn).await?;
-    for p in projections.iter() {
-        for table in p.tables() {
-            conn.execute(&format!("DELETE FROM {table}"), &[]).await?;
-        }
+    let tables: Vec<&str> = projections
+        .iter()
+        .flat_map(|p| p.tables())
+        .copied()
+        .collect();
+    if conn.is_postgres() {
+        // SQLite's write transaction already excludes every other writer.
+        conn.execute(
+            &format!("LOCK TABLE {} IN EXCLUSIVE MODE", tables.join(", ")),
+            &[],
+        )
+        .await?;
+    }
+    for table in &tables {
+        conn.execute(&format!("DELETE FROM {table}"), &[]).await?;
     }
     let mut report = RebuildReport {
         events: 0,
         last_position: 0,
     };
     loop {
-        let page = log::after(&mut conn, report.last_position, PAGE).await?;
+        let page = log::after_committed(&mut conn, report.last_position, PAGE).await?;
         let Some(last) = page.last() else { break };
         report.last_position = last.position;
         for event in &page {

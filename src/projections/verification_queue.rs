@@ -33,7 +33,7 @@ impl Projection for VerificationQueue {
             return Ok(());
         }
         let recorded: Recorded<VerificationEvent> = serde_json::from_value(event.payload.clone())?;
-        let current = get(conn, event.aggregate_id).await?.map(|r| r.data);
+        let current = doc::before(conn, TABLE, event).await?;
         let Some(v) =
             VerificationRequest::apply_event(VerificationState { request: current }, recorded)
                 .request

@@ -14,6 +14,10 @@ use crate::error::AppError;
 use crate::http::{page_limit, Query};
 use crate::startup::AppState;
 use crate::store::log::{self, LoggedEvent};
+use crate::store::StoreError;
+
+/// How long a page of the feed waits for the log to settle.
+const FEED_PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Parts of stored events that belong to their parties, not to the feed: open-call proposals,
 /// what negotiating parties write and offer, and what a verification found. (Listings'
@@ -97,7 +101,15 @@ pub(super) async fn feed(
         });
     }
     let limit = page_limit(q.0.limit)?;
-    let events = log::after(&mut state.db.read().await?.conn(), q.0.after, limit).await?;
+    let mut rc = state.db.read().await?;
+    // What the caller just committed is in the page, unless a long transaction holds the log
+    // back; then the page holds what is settled and the next poll brings the rest.
+    match log::settled_head(&mut rc.conn(), FEED_PATIENCE).await {
+        Ok(_) | Err(StoreError::Lagging) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let events = log::after(&mut rc.conn(), q.0.after, limit).await?;
+    drop(rc);
     // The cursor is the last position read: pass it back as `after`. With no new events it stays
     // where it was, so a follower simply polls again.
     let next = events.last().map(|e| e.position).unwrap_or(q.0.after);

@@ -1,13 +1,23 @@
 //! The global ordered log: every event of every aggregate, numbered by one `position`.
 //!
 //! esrs keeps one table per aggregate with no order across them; the log adds it, written in the
-//! same transaction as the event. The catch: a PostgreSQL sequence hands out numbers at insert,
-//! but rows become visible at commit, so a follower reading `position > last` could see 8 before
-//! a slower transaction's 7 commits and skip 7 for good. We serialize appends instead: each
-//! appending transaction takes one transaction-scoped advisory lock before it draws a position,
-//! and holds it until commit. Positions therefore become visible in order, with no holes left
-//! behind a reader (holes from rolled-back transactions are never filled, which is harmless).
-//! SQLite has a single writer, which gives the same guarantee for free.
+//! same transaction as the event. The catch: numbers handed out at insert become visible at
+//! commit, so a follower reading `position > last` could see 8 before a slower transaction's 7
+//! commits and skip 7 for good.
+//!
+//! On PostgreSQL appends run side by side, unserialized, and the position says which transaction
+//! wrote it: `position = (transaction id << 20) + n`, n counting the transaction's own entries.
+//! Every reader of the log reads only below the *horizon*, `xmin << 20`, where `xmin` is the
+//! oldest transaction still in flight (`pg_snapshot_xmin(pg_current_snapshot())`). Everything
+//! below it is settled for good: those transactions have ended, and any transaction still to
+//! write gets a larger id. Positions are therefore sparse and only grow; a reader never passes
+//! over an entry committed late, it waits for it.
+//!
+//! The price is that a long transaction anywhere in the cluster holds every follower back until
+//! it ends (they wait, they do not skip), so the service keeps its write transactions short.
+//!
+//! SQLite has a single writer, so dense positions from `AUTOINCREMENT` become visible in order
+//! and the horizon is simply "everything".
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -17,8 +27,12 @@ use super::sql::{Arg, Conn, Row};
 use super::StoreError;
 use crate::domain::{Actor, LoggableEvent};
 
-/// Key of the advisory lock that serializes appends to the log (ASCII "techmkt").
-pub const APPEND_LOCK_KEY: i64 = 0x0074_6563_686d_6b74;
+/// Bits of a PostgreSQL position below the transaction id: room for 2^20 entries per
+/// transaction (more makes the append fail, on the next transaction's first position).
+pub const XID_SHIFT: u32 = 20;
+
+/// The horizon on PostgreSQL: every position below it belongs to a transaction that has ended.
+const PG_HORIZON: &str = "(pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20)";
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LoggedEvent {
@@ -75,57 +89,156 @@ impl LoggedEvent {
 const COLUMNS: &str =
     "position, event_id, aggregate_type, aggregate_id, version, event_type, actor_id, actor_role, recorded_at, payload";
 
-/// Takes the append lock for the rest of the transaction (PostgreSQL; a no-op on SQLite, whose
-/// write transactions already exclude each other). Re-taking it in the same transaction is free.
-pub async fn lock_appends(conn: &mut Conn<'_>) -> Result<(), StoreError> {
-    if conn.is_postgres() {
-        conn.execute(
-            "SELECT pg_advisory_xact_lock($1)",
-            &[Arg::I64(APPEND_LOCK_KEY)],
-        )
-        .await?;
-    }
-    Ok(())
-}
-
 /// Appends one entry inside the caller's transaction and returns its position.
 pub async fn append(conn: &mut Conn<'_>, entry: &LoggedEvent) -> Result<i64, StoreError> {
-    lock_appends(conn).await?;
-    let row = conn
-        .fetch_one(
+    let args = [
+        Arg::Uuid(entry.event_id),
+        Arg::Text(entry.aggregate_type.clone()),
+        Arg::Uuid(entry.aggregate_id),
+        Arg::I64(entry.version as i64),
+        Arg::Text(entry.event_type.clone()),
+        Arg::Uuid(entry.actor_id),
+        Arg::Text(entry.actor_role.clone()),
+        Arg::Time(entry.recorded_at),
+        Arg::Json(entry.payload.clone()),
+    ];
+    let row = if conn.is_postgres() {
+        // The transaction's next position: its id shifted, plus how many entries it wrote
+        // already (a probe of the primary key's range that only this transaction can write).
+        conn.fetch_one(
+            "INSERT INTO event_log (position, event_id, aggregate_type, aggregate_id, version, event_type, actor_id, actor_role, recorded_at, payload) \
+             SELECT COALESCE((SELECT MAX(position) + 1 FROM event_log WHERE position >= b.base AND position < b.base + 1048576), b.base), \
+             $1, $2, $3, $4, $5, $6, $7, $8, $9 \
+             FROM (SELECT pg_current_xact_id()::text::bigint << 20 AS base) b RETURNING position",
+            &args,
+        )
+        .await?
+    } else {
+        conn.fetch_one(
             "INSERT INTO event_log (event_id, aggregate_type, aggregate_id, version, event_type, actor_id, actor_role, recorded_at, payload) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING position",
-            &[
-                Arg::Uuid(entry.event_id),
-                Arg::Text(entry.aggregate_type.clone()),
-                Arg::Uuid(entry.aggregate_id),
-                Arg::I64(entry.version as i64),
-                Arg::Text(entry.event_type.clone()),
-                Arg::Uuid(entry.actor_id),
-                Arg::Text(entry.actor_role.clone()),
-                Arg::Time(entry.recorded_at),
-                Arg::Json(entry.payload.clone()),
-            ],
+            &args,
         )
-        .await?;
+        .await?
+    };
     Ok(row.i64("position")?)
 }
 
-/// Up to `limit` entries after `position`, in order: the follower's read.
+/// The horizon: every position below it is settled (its transaction has ended, no later
+/// transaction can write below it). SQLite: everything is settled.
+pub async fn horizon(conn: &mut Conn<'_>) -> Result<i64, StoreError> {
+    if !conn.is_postgres() {
+        return Ok(i64::MAX);
+    }
+    let row = conn
+        .fetch_one(&format!("SELECT {PG_HORIZON} AS horizon"), &[])
+        .await?;
+    Ok(row.i64("horizon")?)
+}
+
+/// Up to `limit` settled entries after `position`, in order: the follower's read.
 pub async fn after(
     conn: &mut Conn<'_>,
     position: i64,
     limit: i64,
 ) -> Result<Vec<LoggedEvent>, StoreError> {
+    read_after(conn, position, limit, true).await
+}
+
+/// As [`after`], but every committed entry, settled or not: only for a reader that has stopped
+/// the writers it cares about (the rebuild, holding the read models' tables), for which an
+/// entry still in flight belongs to a transaction that will apply itself afterwards.
+pub async fn after_committed(
+    conn: &mut Conn<'_>,
+    position: i64,
+    limit: i64,
+) -> Result<Vec<LoggedEvent>, StoreError> {
+    read_after(conn, position, limit, false).await
+}
+
+async fn read_after(
+    conn: &mut Conn<'_>,
+    position: i64,
+    limit: i64,
+    settled: bool,
+) -> Result<Vec<LoggedEvent>, StoreError> {
+    let below = if settled && conn.is_postgres() {
+        format!("AND position < {PG_HORIZON}")
+    } else {
+        String::new()
+    };
     let rows = conn
         .fetch_all(
             &format!(
-                "SELECT {COLUMNS} FROM event_log WHERE position > $1 ORDER BY position LIMIT $2"
+                "SELECT {COLUMNS} FROM event_log WHERE position > $1 {below} ORDER BY position LIMIT $2"
             ),
             &[Arg::I64(position), Arg::I64(limit)],
         )
         .await?;
     rows.iter().map(LoggedEvent::from_row).collect()
+}
+
+/// How long a follower held back by an older transaction waits before it looks again.
+pub const HELD_BACK_PAUSE: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// A follower's page: the settled entries after its position, and whether more are committed
+/// beyond the horizon, waiting for an older transaction to end (the follower should look again
+/// soon rather than sleep until the next append).
+pub struct Page {
+    pub entries: Vec<LoggedEvent>,
+    pub held_back: bool,
+}
+
+pub async fn page_after(
+    conn: &mut Conn<'_>,
+    position: i64,
+    limit: i64,
+) -> Result<Page, StoreError> {
+    let entries = after(conn, position, limit).await?;
+    let held_back = if entries.len() < limit as usize && conn.is_postgres() {
+        let (head, horizon) = head_and_horizon(conn).await?;
+        head >= horizon
+    } else {
+        false
+    };
+    Ok(Page { entries, held_back })
+}
+
+async fn head_and_horizon(conn: &mut Conn<'_>) -> Result<(i64, i64), StoreError> {
+    let row = conn
+        .fetch_one(
+            &format!(
+                "SELECT COALESCE(MAX(position), 0) AS head, {PG_HORIZON} AS horizon FROM event_log"
+            ),
+            &[],
+        )
+        .await?;
+    Ok((row.i64("head")?, row.i64("horizon")?))
+}
+
+/// The head as of now, once it is settled: waits (up to `patience`) until every transaction
+/// that could still write at or below it has ended, so that reading up to it misses nothing.
+/// Ordinarily there is no wait at all; a transaction open for long makes this
+/// [`StoreError::Lagging`].
+pub async fn settled_head(
+    conn: &mut Conn<'_>,
+    patience: std::time::Duration,
+) -> Result<i64, StoreError> {
+    if !conn.is_postgres() {
+        return head(conn).await;
+    }
+    let (head, mut horizon) = head_and_horizon(conn).await?;
+    let started = std::time::Instant::now();
+    let mut pause = std::time::Duration::from_millis(1);
+    while horizon <= head {
+        if started.elapsed() >= patience {
+            return Err(StoreError::Lagging);
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(std::time::Duration::from_millis(50));
+        horizon = self::horizon(conn).await?;
+    }
+    Ok(head)
 }
 
 /// Every entry of one stream, oldest first.
@@ -154,4 +267,31 @@ pub async fn head(conn: &mut Conn<'_>) -> Result<i64, StoreError> {
         )
         .await?;
     Ok(row.i64("head")?)
+}
+
+/// Refuses a PostgreSQL database whose log is ahead of the cluster's transaction counter: new
+/// positions would sort before old ones and followers would pass over them. It happens when a
+/// dump is restored into a younger cluster (ids are not carried over; `pg_upgrade` keeps them).
+pub async fn check_positions(conn: &mut Conn<'_>) -> Result<(), StoreError> {
+    if !conn.is_postgres() {
+        return Ok(());
+    }
+    let row = conn
+        .fetch_one(
+            "SELECT COALESCE(MAX(position), 0) AS head, \
+             pg_snapshot_xmax(pg_current_snapshot())::text::bigint << 20 AS next FROM event_log",
+            &[],
+        )
+        .await?;
+    let (head, next) = (row.i64("head")?, row.i64("next")?);
+    if head >= next {
+        return Err(StoreError::Other(format!(
+            "the event log's last position ({head}) is ahead of this PostgreSQL cluster's \
+             transaction counter (next position {next}); was the database restored from a dump \
+             into another cluster? Advance the counter past transaction {} (pg_resetwal -x, \
+             cluster stopped) before starting the service",
+            (head >> XID_SHIFT) + 1
+        )));
+    }
+    Ok(())
 }

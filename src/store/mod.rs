@@ -48,6 +48,10 @@ pub enum StoreError {
     /// spans streams (one live ownership grant per listing). Nothing was appended.
     #[error("{0}")]
     Invariant(String),
+    /// A transaction open for long holds the log's horizon back (see [`log`]): what was just
+    /// committed cannot be read yet. Passing, like [`StoreError::Unavailable`] (503).
+    #[error("the log is held back by a long-running transaction")]
+    Lagging,
     #[error("{0}")]
     Other(String),
 }
@@ -108,7 +112,7 @@ pub fn unavailable_in(e: &(dyn std::error::Error + 'static)) -> bool {
     while let Some(e) = next {
         if matches!(
             e.downcast_ref::<StoreError>(),
-            Some(StoreError::Unavailable(_))
+            Some(StoreError::Unavailable(_) | StoreError::Lagging)
         ) || e.downcast_ref::<sqlx::Error>().is_some_and(is_unavailable)
         {
             return true;

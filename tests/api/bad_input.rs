@@ -36,7 +36,7 @@ both!(
     |app: TestApp| async move {
         let owner = app.user(Role::Researcher, None).await;
         let id = app.draft(&owner, &listing_body("基准")).await;
-        let head = app.log_head().await;
+        let head = app.log_len().await;
         let post = |path: &str| app.client.post(app.url(path)).bearer_auth(&owner.token);
         let create = "/api/v1/listings";
 
@@ -241,7 +241,7 @@ both!(
             .await;
         }
         assert_eq!(
-            app.log_head().await,
+            app.log_len().await,
             head,
             "a refused request appended an event"
         );
@@ -266,7 +266,7 @@ both!(
     |app: TestApp| async move {
         let owner = app.user(Role::Researcher, None).await;
         let id = app.draft(&owner, &listing_body("基准")).await;
-        let head = app.log_head().await;
+        let head = app.log_len().await;
 
         let r = app
             .client
@@ -328,7 +328,7 @@ both!(
             "unknown route",
         )
         .await;
-        assert_eq!(app.log_head().await, head);
+        assert_eq!(app.log_len().await, head);
     }
 );
 
@@ -367,7 +367,7 @@ both!(
                 .replace("researcher", "platform_admin");
             format!("{}.{}.{}", parts[0], b64.encode(claims), parts[2])
         };
-        let head = app.log_head().await;
+        let head = app.log_len().await;
         for (what, header) in [
             ("forged", format!("Bearer {forged}")),
             ("expired", format!("Bearer {expired}")),
@@ -388,7 +388,7 @@ both!(
                 .header("Authorization", &header);
             refused(&app, r, StatusCode::UNAUTHORIZED, what).await;
         }
-        assert_eq!(app.log_head().await, head);
+        assert_eq!(app.log_len().await, head);
     }
 );
 
@@ -400,7 +400,7 @@ both!(
         let owner = app.user(Role::Researcher, None).await;
         let reviewer = app.user(Role::TechManager, None).await;
         let id = app.draft(&owner, &listing_body("基准")).await;
-        let head = app.log_head().await;
+        let head = app.log_len().await;
         let nul = "bad\u{0000}text";
         let pointers = [
             "/title",
@@ -443,7 +443,7 @@ both!(
             "withdrawal reason",
         )
         .await;
-        assert_eq!(app.log_head().await, head);
+        assert_eq!(app.log_len().await, head);
 
         let admin = app.admin().await;
         let org = json!({"name": nul, "party_nature": "021", "region": "500112"});

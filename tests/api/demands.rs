@@ -276,7 +276,7 @@ both!(
     |app: TestApp| async move {
         let company = app.user(Role::Enterprise, None).await;
         let researcher = app.user(Role::Researcher, None).await;
-        let head = app.log_head().await;
+        let head = app.log_len().await;
         // Only enterprises post demands.
         let r = app
             .post(
@@ -329,7 +329,7 @@ both!(
                 .status(),
             StatusCode::UNPROCESSABLE_ENTITY
         );
-        assert_eq!(app.log_head().await, head, "nothing appended");
+        assert_eq!(app.log_len().await, head, "nothing appended");
 
         // Draft: private to its owner; revise, publish, revise again, close.
         let r = app

@@ -506,7 +506,19 @@ impl TestApp {
         id
     }
 
-    /// The highest position of the global log: "nothing changed" means it did not move.
+    /// How many entries the global log holds: "nothing changed" means it did not grow.
+    /// (Positions are sparse on PostgreSQL, so they are not counted by subtracting.)
+    pub async fn log_len(&self) -> i64 {
+        let mut rc = self.state.db.read().await.unwrap();
+        rc.conn()
+            .fetch_one("SELECT COUNT(*) AS n FROM event_log", &[])
+            .await
+            .unwrap()
+            .i64("n")
+            .unwrap()
+    }
+
+    /// The highest position of the global log.
     pub async fn log_head(&self) -> i64 {
         let mut rc = self.state.db.read().await.unwrap();
         techmarket::store::log::head(&mut rc.conn()).await.unwrap()

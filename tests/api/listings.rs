@@ -224,7 +224,7 @@ both!(
         let owner = app.user(Role::Researcher, None).await;
         let published = app.published(&owner, &listing_body("已发布成果")).await;
         let draft = app.draft(&owner, &listing_body("草稿成果")).await;
-        let head = app.log_head().await;
+        let head = app.log_len().await;
 
         for role in Role::ALL.into_iter().filter(|r| *r != Role::Researcher) {
             let u = app.user(role, None).await;
@@ -283,7 +283,7 @@ both!(
         );
         // The owner may not publish their own listing.
         app.command(draft, "submit", &owner.token, None).await;
-        let head_after_submit = app.log_head().await;
+        let head_after_submit = app.log_len().await;
         assert_eq!(
             app.command(draft, "publish", &owner.token, None)
                 .await
@@ -306,7 +306,7 @@ both!(
             head + 1,
             "only the owner's submit was appended"
         );
-        assert_eq!(app.log_head().await, head_after_submit);
+        assert_eq!(app.log_len().await, head_after_submit);
     }
 );
 
@@ -412,7 +412,7 @@ both!(
                 .send()
         };
         for _round in 0..3 {
-            let head = app.log_head().await;
+            let head = app.log_len().await;
             let current: Value = app
                 .get(&format!("/api/v1/listings/{id}"), Some(&owner.token))
                 .await
@@ -441,17 +441,17 @@ both!(
             statuses.sort();
             assert_eq!(statuses, [StatusCode::OK, StatusCode::PRECONDITION_FAILED]);
             assert_eq!(
-                app.log_head().await,
+                app.log_len().await,
                 head + 1,
                 "exactly one revision appended"
             );
         }
         // A stale If-Match is refused outright and changes nothing.
-        let head = app.log_head().await;
+        let head = app.log_len().await;
         let (s, v) = json_of(send("过期").await.unwrap()).await;
         assert_eq!(s, StatusCode::PRECONDITION_FAILED);
         assert_eq!(v["type"], "/problems/stale-version");
-        assert_eq!(app.log_head().await, head);
+        assert_eq!(app.log_len().await, head);
     }
 );
 
@@ -468,7 +468,7 @@ both!(
                 .json(b)
                 .send()
         };
-        let head = app.log_head().await;
+        let head = app.log_len().await;
         let first = send(&body, "key-1").await.unwrap();
         assert_eq!(first.status(), StatusCode::CREATED);
         let location = first.headers()["location"].to_str().unwrap().to_string();
@@ -478,7 +478,7 @@ both!(
         assert_eq!(second.headers()["location"].to_str().unwrap(), location);
         let second: Value = second.json().await.unwrap();
         assert_eq!(first, second);
-        assert_eq!(app.log_head().await, head + 1, "the retry appended nothing");
+        assert_eq!(app.log_len().await, head + 1, "the retry appended nothing");
 
         // Same key, different body: refused, nothing appended.
         let (s, v) = json_of(send(&listing_body("另一个"), "key-1").await.unwrap()).await;
@@ -491,7 +491,7 @@ both!(
             b.unwrap().json().await.unwrap(),
         );
         assert_eq!(a["id"], b["id"]);
-        assert_eq!(app.log_head().await, head + 2);
+        assert_eq!(app.log_len().await, head + 2);
     }
 );
 

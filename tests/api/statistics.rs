@@ -469,14 +469,14 @@ both!(
             (1, 900_000_000, 750_000_000)
         );
         // Amending a cancelled contract is refused and changes nothing.
-        let head = app.log_head().await;
+        let head = app.log_len().await;
         assert_eq!(
             app.post(&cmd("amend"), Some(&d.registrar.token), Some(&amend))
                 .await
                 .status(),
             StatusCode::CONFLICT
         );
-        assert_eq!(app.log_head().await, head);
+        assert_eq!(app.log_len().await, head);
     }
 );
 
@@ -501,7 +501,7 @@ both!(
             .await;
             v["id"].as_str().unwrap().to_string()
         };
-        let head = app.log_head().await;
+        let head = app.log_len().await;
         let tomorrow = (china_date(app.state.clock.now()) + Duration::days(1)).to_string();
         for (mutate, field) in [
             (
@@ -583,7 +583,7 @@ both!(
         )
         .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        let head_before_refusal = app.log_head().await;
+        let head_before_refusal = app.log_len().await;
         assert_eq!(
             app.post(
                 &cmd("refuse"),
@@ -607,7 +607,7 @@ both!(
             head + 1,
             "only the acceptance was appended before the refusal"
         );
-        assert_eq!(app.log_head().await, head_before_refusal + 1);
+        assert_eq!(app.log_len().await, head_before_refusal + 1);
     }
 );
 
@@ -1167,7 +1167,7 @@ both!(
 
         // A contract party with XX: refused, naming the field, and nothing is appended.
         let cq = party("重庆某研究院", "021", "500106");
-        let head = app.log_head().await;
+        let head = app.log_len().await;
         for (side, field) in [("seller", "seller.region"), ("buyer", "buyer.region")] {
             let mut body = contract_body(
                 &app,
@@ -1187,7 +1187,7 @@ both!(
             assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
             assert_eq!(v["errors"][0]["field"], field, "{v}");
         }
-        assert_eq!(app.log_head().await, head);
+        assert_eq!(app.log_len().await, head);
 
         // Buyers in Hong Kong by either code, Macao, and Japan.
         let mut ids = Vec::new();
@@ -1271,7 +1271,7 @@ both!(
             .await;
         assert_eq!(r.status(), StatusCode::OK);
         // One fen over the contract amount: 422 on the field, and nothing is appended.
-        let head = app.log_head().await;
+        let head = app.log_len().await;
         let (s, v) = json_of(
             app.post(&cmd, Some(&d.seller.token), Some(&pay(4_000_001)))
                 .await,
@@ -1286,7 +1286,7 @@ both!(
                 .contains("amend the contract first"),
             "{v}"
         );
-        assert_eq!(app.log_head().await, head);
+        assert_eq!(app.log_len().await, head);
         // Exactly the contract amount is fine.
         let (s, v) = json_of(
             app.post(&cmd, Some(&d.registrar.token), Some(&pay(4_000_000)))
@@ -1298,7 +1298,7 @@ both!(
 
         // Lowering the contract amount below what was received: refused on the field.
         let amend_cmd = format!("/api/v1/contracts/{id}/amend");
-        let head = app.log_head().await;
+        let head = app.log_len().await;
         let (s, v) = json_of(
             app.post(
                 &amend_cmd,
@@ -1310,7 +1310,7 @@ both!(
         .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
         assert_eq!(v["errors"][0]["field"], "contract_amount_fen");
-        assert_eq!(app.log_head().await, head);
+        assert_eq!(app.log_len().await, head);
         // Amend it up first, then the rest can be received.
         let r = app
             .post(

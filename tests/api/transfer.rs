@@ -604,7 +604,7 @@ both!(
             )
             .await;
         assert_eq!(r.status(), StatusCode::OK);
-        let head = app.log_head().await;
+        let head = app.log_len().await;
 
         let vr = |id: &str, verb: &str| format!("/api/v1/verification-requests/{id}/{verb}");
         let ng = |id: &str, verb: &str| format!("/api/v1/negotiations/{id}/{verb}");
@@ -789,7 +789,7 @@ both!(
         .await;
         assert_eq!(v["errors"][0]["field"], "terms.payment.rate_bp");
         assert_eq!(
-            app.log_head().await,
+            app.log_len().await,
             head,
             "a refused command appended something"
         );

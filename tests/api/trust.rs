@@ -1185,13 +1185,13 @@ both!(
             let body = json!({"email": format!("r{i}@example.cn"), "password": PASSWORD, "display_name": "x", "role": "researcher"});
             assert_eq!(app.post("/api/v1/auth/register", None, Some(&body)).await.status(), StatusCode::CREATED);
         }
-        let head = app.log_head().await;
+        let head = app.log_len().await;
         let body = json!({"email": "r9@example.cn", "password": PASSWORD, "display_name": "x", "role": "researcher"});
         let r = app.post("/api/v1/auth/register", None, Some(&body)).await;
         assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
         assert!(r.headers().contains_key("retry-after"));
         assert_eq!(login_status(&app, "r9@example.cn", PASSWORD).await.0, StatusCode::UNAUTHORIZED, "nothing was created");
-        assert_eq!(app.log_head().await, head);
+        assert_eq!(app.log_len().await, head);
 
         // Password reset: wrong tokens from one address, then 429.
         let body = json!({"token": "guess", "new_password": "a brand new passphrase"});

@@ -2,9 +2,9 @@
 //!
 //! Summing a million fact rows in SQL takes hundreds of milliseconds; scanning a compact
 //! in-memory copy takes a few. The cube holds every fact with its dimensions dictionary-encoded
-//! and follows `contract_stat_facts` by log position (positions become visible in order, see
-//! `store::log`), so it is another catch-up projection: it answers from exactly the facts
-//! committed up to the log head it has read. The SQL query (`query::run`) stays the reference;
+//! and follows `contract_stat_facts` by log position up to the settled head (see `store::log`:
+//! nothing at or below it can still appear), so it is another catch-up projection: it answers
+//! from exactly the facts committed up to the log head it has read. The SQL query (`query::run`) stays the reference;
 //! the exactness tests hold the two equal.
 
 use std::collections::HashMap;
@@ -49,8 +49,10 @@ const COLUMNS: [&str; 13] = [
     "seller_zone",
     "buyer_zone",
 ];
-/// Log positions read per page.
+/// Facts read per page.
 const PAGE: i64 = 50_000;
+/// How long a cut waits for the log to settle before answering 503.
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
 pub const GENERATION: &str = "sql_read_models";
 
 /// A multiply-rotate hasher for the cube's small fixed keys: SipHash's resistance to chosen
@@ -156,7 +158,7 @@ impl Cube {
     /// read models), until the cube holds everything up to the log head as of now.
     pub async fn catch_up(&self, db: &Db) -> Result<(), StoreError> {
         let mut rc = db.read().await?;
-        let head = log::head(&mut rc.conn()).await?;
+        let head = log::settled_head(&mut rc.conn(), PATIENCE).await?;
         let generation = rc
             .conn()
             .fetch_optional(
@@ -184,21 +186,35 @@ impl Cube {
             inner.dicts = (0..DIMS.len()).map(|_| Dict::default()).collect();
         }
         let columns = COLUMNS.join(", ");
-        // Page by ranges of positions, not rows: the two facts of an amendment share a position
-        // and must never be split across pages.
         while inner.position < head {
-            let upper = (inner.position + PAGE).min(head);
-            let rows = rc
+            let mut rows = rc
                 .conn()
                 .fetch_all(
                     &format!(
-                        "SELECT recorded_at, registered_basis, signing_date, count_delta, amount_delta, \
+                        "SELECT position, recorded_at, registered_basis, signing_date, count_delta, amount_delta, \
                          tech_amount_delta, ip_kinds, {columns} FROM contract_stat_facts \
-                         WHERE position > $1 AND position <= $2 ORDER BY position, part"
+                         WHERE position > $1 AND position <= $2 ORDER BY position, part LIMIT $3"
                     ),
-                    &[Arg::I64(inner.position), Arg::I64(upper)],
+                    &[Arg::I64(inner.position), Arg::I64(head), Arg::I64(PAGE)],
                 )
                 .await?;
+            // The facts of one event (an amendment's two) share a position and must never be
+            // split across pages: a full page ends before its last position, read again next.
+            let upper = if rows.len() == PAGE as usize {
+                let last = rows.last().expect("a full page").i64("position")?;
+                let first = rows[0].i64("position")?;
+                if first == last {
+                    return Err(StoreError::Other(format!(
+                        "more than {PAGE} statistics facts at position {last}"
+                    )));
+                }
+                while rows.last().map(|r| r.i64("position")).transpose()? == Some(last) {
+                    rows.pop();
+                }
+                last - 1
+            } else {
+                head
+            };
             let mut batch = Vec::with_capacity(rows.len());
             for r in &rows {
                 let mut dims = [0u16; 13];

@@ -82,7 +82,7 @@ impl Projection for ContractRegister {
         }
         let recorded: Recorded<ContractEvent> = serde_json::from_value(event.payload.clone())?;
         let fact_event = recorded.event.clone();
-        let before = get(conn, event.aggregate_id).await?.map(|r| r.data);
+        let before = doc::before(conn, TABLE, event).await?;
         let Some(after) = ContractRegistration::apply_event(
             ContractState {
                 contract: before.clone(),

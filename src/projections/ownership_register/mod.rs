@@ -54,7 +54,7 @@ impl Projection for OwnershipRegister {
         }
         let recorded: Recorded<GrantEvent> = serde_json::from_value(event.payload.clone())?;
         let fact = recorded.event.clone();
-        let before = get(conn, event.aggregate_id).await?.map(|r| r.data);
+        let before = doc::before(conn, TABLE, event).await?;
         let Some(g) = OwnershipGrant::apply_event(GrantState { grant: before }, recorded).grant
         else {
             return Err(StoreError::Other(format!(

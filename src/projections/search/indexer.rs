@@ -87,10 +87,17 @@ pub async fn catch_up_once(db: &Db, index: &Arc<SearchIndex>) -> Result<bool, In
         };
     }
     let mut rc = db.read().await?;
-    let page = log::after(&mut rc.conn(), checkpoint.position, PAGE).await?;
-    if page.is_empty() && !restart {
+    let page = log::page_after(&mut rc.conn(), checkpoint.position, PAGE).await?;
+    if page.entries.is_empty() && !restart {
+        if page.held_back {
+            // Committed entries wait behind an older transaction: look again in a moment.
+            drop(rc);
+            tokio::time::sleep(log::HELD_BACK_PAUSE).await;
+            return Ok(true);
+        }
         return Ok(false);
     }
+    let page = page.entries;
     let mut touched = HashSet::new();
     let mut current = Vec::new();
     for e in &page {
