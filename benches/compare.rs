@@ -27,10 +27,9 @@ use serde_json::json;
 use techmarket::config::Settings;
 use techmarket::domain::listing::{Listing, ListingAction, ListingContent, ListingInput};
 use techmarket::domain::{Actor, Command, Role};
-use techmarket::projections::Inline;
 use techmarket::startup::{AppState, Application};
+use techmarket::store::event_store::SqlEventStore;
 use techmarket::store::sql::Arg;
-use techmarket::store::sqlite::SqliteEventStore;
 use techmarket::store::Db;
 use tokio::sync::Semaphore;
 use uuid::Uuid;
@@ -220,12 +219,11 @@ where
     store.persist(&mut state, w.events.clone()).await.unwrap();
 }
 
-enum Stores {
-    Pg {
-        bare: PgStore<Listing>,
-        inline: PgStore<Listing>,
-    },
-    Sqlite(SqliteEventStore<Listing>),
+struct Stores {
+    /// esrs's own store, no handlers (PostgreSQL only).
+    bare: Option<PgStore<Listing>>,
+    /// The service's store: events, log and inline projections.
+    ours: SqlEventStore<Listing>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -270,11 +268,10 @@ async fn measure(b: &Bench, path: Path, events: usize, writers: usize, commands:
         let (state, stores, w) = (b.state.clone(), b.stores.clone(), w.clone());
         let (client, address, token) = (b.client.clone(), b.address.clone(), b.token.clone());
         tasks.push(tokio::spawn(async move {
-            match (path, stores.as_ref()) {
-                (Path::Raw, _) => raw_command(&state.db, &w).await,
-                (Path::Esrs, Stores::Pg { bare, .. }) => persist(bare, &w).await,
-                (Path::Esrs, Stores::Sqlite(_)) => unreachable!("no bare esrs store on SQLite"),
-                (Path::Command, _) if events == 1 => {
+            match path {
+                Path::Raw => raw_command(&state.db, &w).await,
+                Path::Esrs => persist(stores.bare.as_ref().expect("PostgreSQL"), &w).await,
+                Path::Command if events == 1 => {
                     let cmd = Command::new(
                         actor(),
                         Utc::now(),
@@ -287,9 +284,8 @@ async fn measure(b: &Bench, path: Path, events: usize, writers: usize, commands:
                         .await
                         .unwrap();
                 }
-                (Path::Command, Stores::Pg { inline, .. }) => persist(inline, &w).await,
-                (Path::Command, Stores::Sqlite(s)) => persist(s, &w).await,
-                (Path::Http, _) => {
+                Path::Command => persist(&stores.ours, &w).await,
+                Path::Http => {
                     let r = client
                         .post(format!("{address}/api/v1/listings"))
                         .bearer_auth(token)
@@ -322,26 +318,20 @@ async fn run_backend(name: &str, url: String, commands: usize, rounds: usize) {
     let state = app.state.clone();
     tokio::spawn(app.run_until_stopped());
 
-    let stores = match &state.db {
-        Db::Pg(_, appends) => Stores::Pg {
-            bare: PgStoreBuilder::<Listing>::new(appends.clone())
+    let bare = match &state.db {
+        Db::Pg(_, appends) => Some(
+            PgStoreBuilder::<Listing>::new(appends.clone())
                 .without_running_migrations()
                 .with_event_id_format(UuidFormat::V7)
                 .try_build()
                 .await
                 .unwrap(),
-            inline: techmarket::store::postgres::event_store::<Listing>(
-                appends,
-                &state.projections,
-            )
-            .await
-            .unwrap(),
-        },
-        Db::Sqlite { read, write } => Stores::Sqlite(SqliteEventStore::new(
-            read.clone(),
-            write.clone(),
-            vec![Box::new(Inline::new(state.projections.clone()))],
-        )),
+        ),
+        Db::Sqlite { .. } => None,
+    };
+    let stores = Stores {
+        bare,
+        ours: SqlEventStore::new(state.db.clone(), state.projections.clone()),
     };
 
     let client = reqwest::Client::new();

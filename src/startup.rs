@@ -51,7 +51,7 @@ impl AppState {
         let refs = reference::load(&db).await?;
         let projections = Projections::standard();
         let appended = Arc::new(Notify::new());
-        let aggregates = Aggregates::build(&db, &projections, appended.clone()).await?;
+        let aggregates = Aggregates::new(&db, &projections, appended.clone());
         let secret = load_or_create_secret(settings.jwt_secret.as_ref(), &settings.data_dir)?;
         let tokens = Tokens::new(&secret, settings.token_ttl_seconds);
         let search_dir = index_dir(&settings.data_dir, &settings.database_url());

@@ -3,36 +3,20 @@
 //!
 //! Every failed request is logged once, by [`crate::error`], at the level its meaning deserves:
 //! a 500 at ERROR with its cause, a 503 (database out of reach) at WARN, a conflict (409/412) at
-//! INFO, other client errors at WARN. Two sources that logged failures before their meaning was
-//! known are kept quiet: tracing-actix-web's per-error events (its `emit_event_on_error` feature
-//! is off), and esrs's ERROR events for a failed append (see [`is_redundant_store_error`]).
+//! INFO, other client errors at WARN. tracing-actix-web's per-error events, logged before their
+//! meaning was known, are kept quiet (its `emit_event_on_error` feature is off).
 
-use tracing::{Level, Metadata, Subscriber};
-use tracing_subscriber::filter::filter_fn;
+use tracing::Subscriber;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::prelude::*;
 use tracing_subscriber::EnvFilter;
-
-/// The module of esrs's `PgStore`.
-const ESRS_PG_STORE: &str = "esrs::store::postgres::event_store";
-
-/// esrs's `PgStore::persist` logs every failed append at ERROR (`#[instrument(err)]`, and again
-/// when a transactional handler fails), although most are normal answers: a concurrent append to
-/// the same stream is a 409 (its duplicate-key error), a read-model invariant a 409, a database
-/// restart a 503. Each of those errors comes back to our code, which logs it once at its own
-/// level, so these events only repeat it, louder.
-pub fn is_redundant_store_error(meta: &Metadata<'_>) -> bool {
-    meta.is_event() && *meta.level() == Level::ERROR && meta.target() == ESRS_PG_STORE
-}
 
 /// The subscriber the service logs through, writing to `writer`.
 pub fn subscriber<W>(filter: EnvFilter, json: bool, writer: W) -> Box<dyn Subscriber + Send + Sync>
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    let registry = tracing_subscriber::registry()
-        .with(filter)
-        .with(filter_fn(|meta| !is_redundant_store_error(meta)));
+    let registry = tracing_subscriber::registry().with(filter);
     let layer = tracing_subscriber::fmt::layer().with_writer(writer);
     if json {
         Box::new(registry.with(layer.json()))
@@ -96,26 +80,6 @@ mod tests {
                 (v["level"].as_str().unwrap().to_string(), what.to_string())
             })
             .collect()
-    }
-
-    #[test]
-    fn esrs_errors_for_failed_appends_are_dropped_and_nothing_else() {
-        let lines = logged(|| {
-            // What `#[instrument(err)]` on `PgStore::persist` emits for a concurrent append.
-            tracing::error!(
-                target: "esrs::store::postgres::event_store",
-                error = "duplicate key value violates unique constraint"
-            );
-            tracing::info!(target: "esrs::store::postgres::event_store", "kept: not an error");
-            tracing::error!(target: "techmarket::elsewhere", "kept: an error of ours");
-        });
-        assert_eq!(
-            lines,
-            vec![
-                ("INFO".to_string(), "kept: not an error".to_string()),
-                ("ERROR".to_string(), "kept: an error of ours".to_string()),
-            ]
-        );
     }
 
     #[test]

@@ -30,20 +30,54 @@ impl Projection for ListingCatalogue {
     }
 
     async fn apply(&self, conn: &mut Conn<'_>, event: &LoggedEvent) -> Result<(), StoreError> {
-        if event.aggregate_type != Listing::NAME {
-            return Ok(());
+        self.apply_all(conn, std::slice::from_ref(event)).await
+    }
+
+    /// A run of one listing's events is folded in memory and written once.
+    async fn apply_all(
+        &self,
+        conn: &mut Conn<'_>,
+        events: &[LoggedEvent],
+    ) -> Result<(), StoreError> {
+        let mut i = 0;
+        while i < events.len() {
+            let first = &events[i];
+            if first.aggregate_type != Listing::NAME {
+                i += 1;
+                continue;
+            }
+            let mut state = ListingState {
+                listing: doc::before(conn, TABLE, first).await?,
+            };
+            let mut last = first;
+            while let Some(e) = events.get(i).filter(|e| {
+                e.aggregate_type == Listing::NAME && e.aggregate_id == first.aggregate_id
+            }) {
+                let recorded: Recorded<ListingEvent> = serde_json::from_value(e.payload.clone())?;
+                state = Listing::apply_event(state, recorded);
+                last = e;
+                i += 1;
+            }
+            write(conn, last, state).await?;
         }
-        let recorded: Recorded<ListingEvent> = serde_json::from_value(event.payload.clone())?;
-        let current: Option<ListingData> = doc::before(conn, TABLE, event).await?;
-        let state = Listing::apply_event(ListingState { listing: current }, recorded);
-        let Some(data) = state.listing else {
-            return Err(StoreError::Other(format!(
-                "listing {} has no creation event",
-                event.aggregate_id
-            )));
-        };
-        let province = super::search::province_of(data.content.region.as_str());
-        conn.execute(
+        Ok(())
+    }
+}
+
+/// Writes the listing's row as it stands after `event`.
+async fn write(
+    conn: &mut Conn<'_>,
+    event: &LoggedEvent,
+    state: ListingState,
+) -> Result<(), StoreError> {
+    let Some(data) = state.listing else {
+        return Err(StoreError::Other(format!(
+            "listing {} has no creation event",
+            event.aggregate_id
+        )));
+    };
+    let province = super::search::province_of(data.content.region.as_str());
+    conn.execute(
             "INSERT INTO listing_view (id, version, status, owner_id, owner_organization_id, institution_id, field, trl, \
              region, region_province, job_related, title, updated_at, doc) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
@@ -70,8 +104,7 @@ impl Projection for ListingCatalogue {
             ],
         )
         .await?;
-        Ok(())
-    }
+    Ok(())
 }
 
 pub type ListingRow = DocRow<ListingData>;

@@ -2,9 +2,9 @@
 //! applies one [`LoggedEvent`] at a time, and so can be dropped and rebuilt from the log and come
 //! back identical (it must take every value, times included, from the event, never from the clock).
 //!
-//! Projections run inline: [`Inline`] is the esrs transactional handler that, inside the
-//! transaction appending a command's events, writes each to the global log and then to every
-//! projection. A read model is therefore never behind or ahead of the events it shows.
+//! Projections run inline: the event store ([`crate::store::event_store`]) applies every
+//! projection to a command's events inside the transaction that appends them and their log
+//! entries. A read model is therefore never behind or ahead of the events it shows.
 
 pub mod contract_stats;
 pub mod demand_board;
@@ -19,16 +19,9 @@ pub mod verification_queue;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use esrs::handler::TransactionalEventHandler;
-use esrs::store::postgres::PgStoreError;
-use esrs::store::StoreEvent;
-use esrs::Aggregate;
-use sqlx::{PgConnection, SqliteConnection};
 
-use crate::domain::LoggableEvent;
-use crate::store::log::{self, LoggedEvent};
+use crate::store::log::LoggedEvent;
 use crate::store::sql::Conn;
-use crate::store::sqlite::SqliteStoreError;
 use crate::store::StoreError;
 
 #[async_trait]
@@ -37,21 +30,34 @@ pub trait Projection: Send + Sync {
     /// Tables this projection owns; a rebuild empties them first.
     fn tables(&self) -> &'static [&'static str];
     async fn apply(&self, conn: &mut Conn<'_>, event: &LoggedEvent) -> Result<(), StoreError>;
+    /// One command's events, in order (all of one stream). A projection that can do better
+    /// than one [`apply`](Self::apply) per event (one write for the stream's final state)
+    /// overrides it; the result must be the same.
+    async fn apply_all(
+        &self,
+        conn: &mut Conn<'_>,
+        events: &[LoggedEvent],
+    ) -> Result<(), StoreError> {
+        for e in events {
+            self.apply(conn, e).await?;
+        }
+        Ok(())
+    }
 }
 
 /// Every projection of the service, in the order they are applied.
 #[derive(Clone)]
-pub struct Projections(Arc<Vec<Box<dyn Projection>>>);
+pub struct Projections(Arc<Vec<Arc<dyn Projection>>>);
 
 impl Projections {
     pub fn standard() -> Self {
         Self(Arc::new(vec![
-            Box::new(listing_catalogue::ListingCatalogue),
-            Box::new(demand_board::DemandBoard),
-            Box::new(verification_queue::VerificationQueue),
-            Box::new(negotiation_board::NegotiationBoard),
-            Box::new(contract_stats::ContractRegister),
-            Box::new(ownership_register::OwnershipRegister),
+            Arc::new(listing_catalogue::ListingCatalogue),
+            Arc::new(demand_board::DemandBoard),
+            Arc::new(verification_queue::VerificationQueue),
+            Arc::new(negotiation_board::NegotiationBoard),
+            Arc::new(contract_stats::ContractRegister),
+            Arc::new(ownership_register::OwnershipRegister),
         ]))
     }
 
@@ -66,62 +72,22 @@ impl Projections {
         Ok(())
     }
 
-    /// Logs one freshly stored event and projects it, inside the caller's transaction.
-    async fn record<E: LoggableEvent>(
+    /// Projects one command's freshly logged events, inside the append's transaction.
+    pub async fn apply_all(
         &self,
         conn: &mut Conn<'_>,
-        aggregate_type: &str,
-        event: &StoreEvent<E>,
+        events: &[LoggedEvent],
     ) -> Result<(), StoreError> {
-        let mut entry = LoggedEvent::from_store_event(aggregate_type, event)?;
-        entry.position = log::append(conn, &entry).await?;
-        self.apply(conn, &entry).await
+        for p in self.iter() {
+            p.apply_all(conn, events).await?;
+        }
+        Ok(())
     }
-}
 
-/// The transactional handler both event stores run inside the append transaction.
-pub struct Inline {
-    projections: Projections,
-}
-
-impl Inline {
-    pub fn new(projections: Projections) -> Self {
-        Self { projections }
-    }
-}
-
-#[async_trait]
-impl<A> TransactionalEventHandler<A, PgStoreError, PgConnection> for Inline
-where
-    A: Aggregate,
-    A::Event: LoggableEvent,
-{
-    async fn handle(
-        &self,
-        event: &StoreEvent<A::Event>,
-        conn: &mut PgConnection,
-    ) -> Result<(), PgStoreError> {
-        self.projections
-            .record(&mut Conn::Pg(conn), A::NAME, event)
-            .await
-            .map_err(|e| PgStoreError::Custom(Box::new(e)))
-    }
-}
-
-#[async_trait]
-impl<A> TransactionalEventHandler<A, SqliteStoreError, SqliteConnection> for Inline
-where
-    A: Aggregate,
-    A::Event: LoggableEvent,
-{
-    async fn handle(
-        &self,
-        event: &StoreEvent<A::Event>,
-        conn: &mut SqliteConnection,
-    ) -> Result<(), SqliteStoreError> {
-        self.projections
-            .record(&mut Conn::Sqlite(conn), A::NAME, event)
-            .await
-            .map_err(SqliteStoreError::from)
+    /// These projections and then `more` (tests add one that fails).
+    pub fn and(&self, more: Arc<dyn Projection>) -> Self {
+        let mut all: Vec<Arc<dyn Projection>> = self.0.iter().cloned().collect();
+        all.push(more);
+        Self(Arc::new(all))
     }
 }

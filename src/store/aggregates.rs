@@ -1,18 +1,17 @@
 //! Running commands: load a stream, check the caller's expected version, let the aggregate
-//! decide, append. Works the same over both event stores.
+//! decide, append. The same code over both backends.
 
 use std::sync::Arc;
 
 use esrs::manager::AggregateManager;
-use esrs::store::postgres::{PgStore, PgStoreError};
 use esrs::store::EventStore;
 use esrs::{Aggregate, AggregateState};
 use serde::de::DeserializeOwned;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use super::sqlite::{SqliteEventStore, SqliteStoreError};
-use super::{is_unique_violation, Db, StoreError};
+use super::event_store::SqlEventStore;
+use super::{Db, StoreError};
 use crate::domain::contract::ContractRegistration;
 use crate::domain::demand::Demand;
 use crate::domain::listing::Listing;
@@ -21,7 +20,7 @@ use crate::domain::ownership_grant::OwnershipGrant;
 use crate::domain::verification::VerificationRequest;
 use crate::domain::{Command, DomainError, LoggableEvent, Visibility};
 use crate::error::AppError;
-use crate::projections::{Inline, Projections};
+use crate::projections::Projections;
 
 /// A stream's state together with its version (the sequence number of its last event).
 #[derive(Debug, Clone)]
@@ -31,38 +30,10 @@ pub struct Loaded<S> {
     pub state: S,
 }
 
-impl From<PgStoreError> for StoreError {
-    fn from(e: PgStoreError) -> Self {
-        match e {
-            PgStoreError::Sqlx(e) if is_unique_violation(&e) => StoreError::Conflict,
-            PgStoreError::Sqlx(e) => StoreError::from(e),
-            PgStoreError::Json(e) => StoreError::Serde(e),
-            PgStoreError::Custom(e) => StoreError::from_boxed(e),
-        }
-    }
-}
-
-impl From<SqliteStoreError> for StoreError {
-    fn from(e: SqliteStoreError) -> Self {
-        match e {
-            SqliteStoreError::Sqlx(e) if is_unique_violation(&e) => StoreError::Conflict,
-            SqliteStoreError::Sqlx(e) => StoreError::from(e),
-            SqliteStoreError::Json(e) => StoreError::Serde(e),
-            SqliteStoreError::Handler(e) => e,
-        }
-    }
-}
-
-/// The event store of one aggregate type, on whichever backend is configured.
-pub enum Backend<A: Aggregate> {
-    Pg(PgStore<A>),
-    Sqlite(SqliteEventStore<A>),
-}
-
 /// An aggregate type's event store, which signals `appended` after every successful command so
 /// that catch-up followers (the search indexer) wake at once instead of at their next poll.
 pub struct EventStoreOf<A: Aggregate> {
-    backend: Backend<A>,
+    store: SqlEventStore<A>,
     appended: Arc<Notify>,
 }
 
@@ -75,33 +46,15 @@ where
     A::Command: Send,
     A::Event: LoggableEvent + DeserializeOwned,
 {
-    pub async fn build(
-        db: &Db,
-        projections: &Projections,
-        appended: Arc<Notify>,
-    ) -> Result<Self, StoreError> {
-        let backend = match db {
-            Db::Pg(_, appends) => {
-                Backend::Pg(super::postgres::event_store::<A>(appends, projections).await?)
-            }
-            Db::Sqlite { read, write } => Backend::Sqlite(SqliteEventStore::new(
-                read.clone(),
-                write.clone(),
-                vec![Box::new(Inline::new(projections.clone()))],
-            )),
-        };
-        Ok(Self::new(backend, appended))
-    }
-
-    pub fn new(backend: Backend<A>, appended: Arc<Notify>) -> Self {
-        Self { backend, appended }
+    pub fn new(db: &Db, projections: &Projections, appended: Arc<Notify>) -> Self {
+        Self {
+            store: SqlEventStore::new(db.clone(), projections.clone()),
+            appended,
+        }
     }
 
     pub async fn load(&self, id: Uuid) -> Result<Option<Loaded<A::State>>, StoreError> {
-        match &self.backend {
-            Backend::Pg(s) => load_from(s, id).await,
-            Backend::Sqlite(s) => load_from(s, id).await,
-        }
+        load_from(&self.store, id).await
     }
 
     /// Runs `command` against stream `id`. `expected` is the client's `If-Match` version: when
@@ -148,10 +101,7 @@ where
         check: impl FnOnce(&A::State) -> Result<(), AppError> + Send,
         command: A::Command,
     ) -> Outcome<A::State> {
-        let outcome = match &self.backend {
-            Backend::Pg(s) => execute_on(s, id, expected, check, command).await,
-            Backend::Sqlite(s) => execute_on(s, id, expected, check, command).await,
-        };
+        let outcome = execute_on(&self.store, id, expected, check, command).await;
         if outcome.is_ok() {
             self.appended.notify_waiters();
             self.appended.notify_one();
@@ -244,18 +194,14 @@ pub struct Aggregates {
 }
 
 impl Aggregates {
-    pub async fn build(
-        db: &Db,
-        projections: &Projections,
-        appended: Arc<Notify>,
-    ) -> Result<Self, StoreError> {
-        Ok(Self {
-            listings: EventStoreOf::build(db, projections, appended.clone()).await?,
-            demands: EventStoreOf::build(db, projections, appended.clone()).await?,
-            verifications: EventStoreOf::build(db, projections, appended.clone()).await?,
-            negotiations: EventStoreOf::build(db, projections, appended.clone()).await?,
-            contracts: EventStoreOf::build(db, projections, appended.clone()).await?,
-            ownership_grants: EventStoreOf::build(db, projections, appended).await?,
-        })
+    pub fn new(db: &Db, projections: &Projections, appended: Arc<Notify>) -> Self {
+        Self {
+            listings: EventStoreOf::new(db, projections, appended.clone()),
+            demands: EventStoreOf::new(db, projections, appended.clone()),
+            verifications: EventStoreOf::new(db, projections, appended.clone()),
+            negotiations: EventStoreOf::new(db, projections, appended.clone()),
+            contracts: EventStoreOf::new(db, projections, appended.clone()),
+            ownership_grants: EventStoreOf::new(db, projections, appended),
+        }
     }
 }

@@ -1,17 +1,16 @@
 //! Persistence. PostgreSQL (production) and an embedded SQLite file (the zero-install default)
-//! behave alike: events go to one table per aggregate through an esrs `EventStore` (esrs's
-//! `PgStore`, or our [`sqlite::SqliteEventStore`]), and in the same transaction to the global
-//! ordered log ([`log`]) and the inline read models.
+//! behave alike: events go to one table per aggregate through an esrs `EventStore`
+//! ([`event_store::SqlEventStore`], the same code on both), and in the same transaction to the
+//! global ordered log ([`log`]) and the inline read models.
 
 pub mod accounts;
 pub mod aggregates;
+pub mod event_store;
 pub mod log;
 pub mod membership;
-pub mod postgres;
 pub mod rate_limit;
 pub mod reference;
 pub mod sql;
-pub mod sqlite;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -237,6 +236,14 @@ impl Db {
         Ok(match self {
             Db::Pg(pool, _) => Tx::Pg(pool.begin().await?),
             Db::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+        })
+    }
+
+    /// The write transaction of an append, from the appends' own pool on PostgreSQL.
+    pub async fn begin_append(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Db::Pg(_, appends) => Tx::Pg(appends.begin().await?),
+            Db::Sqlite { .. } => self.begin().await?,
         })
     }
 

@@ -4,18 +4,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use esrs::store::postgres::PgStoreBuilder;
 use reqwest::StatusCode;
 use serde_json::json;
 use techmarket::domain::listing::{Listing, ListingAction, ListingContent, ListingInput};
 use techmarket::domain::{Actor, Command, Role};
 use techmarket::projections::listing_catalogue;
 use techmarket::projections::rebuild::rebuild;
-use techmarket::projections::Inline;
-use techmarket::store::aggregates::{Backend, EventStoreOf};
+use techmarket::projections::Projection;
+use techmarket::store::aggregates::EventStoreOf;
 use techmarket::store::log::{self, LoggedEvent};
-use techmarket::store::sqlite::{SqliteEventStore, SqliteStoreError};
-use techmarket::store::Db;
+use techmarket::store::sql::Conn;
+use techmarket::store::StoreError;
 use uuid::Uuid;
 
 use crate::both;
@@ -331,40 +330,19 @@ both!(a_restart_keeps_everything, |app: TestApp| async move {
     assert_eq!(r.headers()["etag"], "\"4\"");
 });
 
-/// A transactional handler that always fails, to show a failed append leaves nothing behind.
+/// A projection that always fails, to show a failed append leaves nothing behind.
 struct Failing;
 
 #[async_trait::async_trait]
-impl
-    esrs::handler::TransactionalEventHandler<
-        Listing,
-        esrs::store::postgres::PgStoreError,
-        sqlx::PgConnection,
-    > for Failing
-{
-    async fn handle(
-        &self,
-        _: &esrs::store::StoreEvent<<Listing as esrs::Aggregate>::Event>,
-        _: &mut sqlx::PgConnection,
-    ) -> Result<(), esrs::store::postgres::PgStoreError> {
-        Err(esrs::store::postgres::PgStoreError::Custom(
-            "projection failed".into(),
-        ))
+impl Projection for Failing {
+    fn name(&self) -> &'static str {
+        "failing"
     }
-}
-
-#[async_trait::async_trait]
-impl esrs::handler::TransactionalEventHandler<Listing, SqliteStoreError, sqlx::SqliteConnection>
-    for Failing
-{
-    async fn handle(
-        &self,
-        _: &esrs::store::StoreEvent<<Listing as esrs::Aggregate>::Event>,
-        _: &mut sqlx::SqliteConnection,
-    ) -> Result<(), SqliteStoreError> {
-        Err(SqliteStoreError::Handler(
-            techmarket::store::StoreError::Other("projection failed".into()),
-        ))
+    fn tables(&self) -> &'static [&'static str] {
+        &[]
+    }
+    async fn apply(&self, _: &mut Conn<'_>, _: &LoggedEvent) -> Result<(), StoreError> {
+        Err(StoreError::Other("projection failed".into()))
     }
 }
 
@@ -389,26 +367,13 @@ both!(
             count(&app, "listing_view").await,
         );
 
-        // The real inline handler runs first (log + read model), then one that fails.
-        let inline = || Inline::new(app.state.projections.clone());
-        let backend = match &app.state.db {
-            Db::Pg(_, pool) => Backend::Pg(
-                PgStoreBuilder::<Listing>::new(pool.clone())
-                    .without_running_migrations()
-                    .add_transactional_event_handler(inline())
-                    .add_transactional_event_handler(Failing)
-                    .try_build()
-                    .await
-                    .unwrap(),
-            ),
-            Db::Sqlite { read, write } => Backend::Sqlite(SqliteEventStore::new(
-                read.clone(),
-                write.clone(),
-                vec![Box::new(inline()), Box::new(Failing)],
-            )),
-        };
-        let store: EventStoreOf<Listing> =
-            EventStoreOf::new(backend, Arc::new(tokio::sync::Notify::new()));
+        // The real projections run first (log + read model), then one that fails.
+        let projections = app.state.projections.and(Arc::new(Failing));
+        let store: EventStoreOf<Listing> = EventStoreOf::new(
+            &app.state.db,
+            &projections,
+            Arc::new(tokio::sync::Notify::new()),
+        );
         let actor = Actor {
             user_id: owner.id,
             role: Role::Researcher,
