@@ -280,7 +280,7 @@ async fn measure(b: &Bench, path: Path, events: usize, writers: usize, commands:
                     state
                         .aggregates
                         .listings
-                        .execute(Uuid::now_v7(), None, cmd)
+                        .create(Uuid::now_v7(), cmd)
                         .await
                         .unwrap();
                 }

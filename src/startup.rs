@@ -73,8 +73,8 @@ impl AppState {
         })
     }
 
-    /// Starts the background work: the search indexer and the demand expiry task. Both stop
-    /// when `shutdown` turns true.
+    /// Starts the background work: the search indexer, the log's policies, the demand expiry
+    /// task, the statistics cube's warm-keeping. All stop when `shutdown` turns true.
     pub fn spawn_background(state: &web::Data<AppState>) {
         tokio::spawn(indexer::run(
             state.db.clone(),
@@ -83,6 +83,14 @@ impl AppState {
             state.shutdown.subscribe(),
         ));
         tokio::spawn(expiry::run(state.clone(), state.shutdown.subscribe()));
+        tokio::spawn(state.stats_cube.clone().keep_warm(
+            state.db.clone(),
+            crate::projections::contract_stats::cube::snapshot_path(
+                &state.settings.data_dir,
+                &state.settings.database_url(),
+            ),
+            state.shutdown.subscribe(),
+        ));
         tokio::spawn(crate::auth::rate_limit::prune_forever(
             state.clone(),
             state.shutdown.subscribe(),

@@ -16,6 +16,8 @@ use crate::store::sql::Arg;
 use crate::store::{Db, StoreError};
 
 const PAGE: i64 = 500;
+/// How long a woken policy waits for more commands before it reads the log.
+const COALESCE: Duration = Duration::from_millis(50);
 
 #[async_trait]
 pub trait Policy: Send + Sync + 'static {
@@ -96,30 +98,32 @@ impl Cursor {
     }
 }
 
-/// Handles one page after `cursor`; `Ok(false)` when everything committed has been read. Saves the cursor when the
-/// policy acted (so what it did is not redone needlessly) or when a save is due.
+/// Handles one page after `cursor`; `Ok(false)` when everything settled has been read and
+/// nothing committed waits behind an older transaction. Saves the cursor when the policy acted
+/// (so what it did is not redone needlessly) or when a save is due.
 pub async fn step(
     policy: &dyn Policy,
     state: &AppState,
     cursor: &mut Cursor,
 ) -> Result<bool, AppError> {
     let page = log::page_after(&mut state.db.read().await?.conn(), cursor.position, PAGE).await?;
-    let Some(last) = page.entries.last().map(|e| e.position) else {
-        if page.held_back {
-            // Committed entries wait behind an older transaction: look again in a moment.
-            tokio::time::sleep(log::HELD_BACK_PAUSE).await;
-            return Ok(true);
+    if let Some(last) = page.entries.last().map(|e| e.position) {
+        let acted = policy.handle(state, &page.entries).await?;
+        cursor.position = last;
+        cursor.unsaved += page.entries.len();
+        if acted > 0 || cursor.due() {
+            cursor.save(&state.db, policy.name()).await?;
         }
-        return Ok(false);
-    };
-    let page = page.entries;
-    let acted = policy.handle(state, &page).await?;
-    cursor.position = last;
-    cursor.unsaved += page.len();
-    if acted > 0 || cursor.due() {
-        cursor.save(&state.db, policy.name()).await?;
     }
-    Ok(true)
+    if !page.complete {
+        return Ok(true);
+    }
+    if page.held_back {
+        // Committed entries wait behind an older transaction: look again in a moment.
+        tokio::time::sleep(log::HELD_BACK_PAUSE).await;
+        return Ok(true);
+    }
+    Ok(false)
 }
 
 /// Handles one page of the log after the policy's saved checkpoint and saves it:
@@ -168,7 +172,11 @@ pub async fn run(
         };
         if !progressed {
             tokio::select! {
-                _ = state.appended.notified() => {}
+                _ = state.appended.notified() => {
+                    // Every command wakes every follower; a policy is in no hurry, so it lets
+                    // the commands of the next moment gather into one read.
+                    tokio::time::sleep(COALESCE).await;
+                }
                 _ = tokio::time::sleep(Duration::from_millis(500)) => {}
                 _ = shutdown.changed() => {}
             }

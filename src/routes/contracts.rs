@@ -124,7 +124,7 @@ pub(super) async fn submit(
     let loaded = state
         .aggregates
         .contracts
-        .execute(Uuid::now_v7(), None, command)
+        .create(Uuid::now_v7(), command)
         .await?;
     respond(&state, StatusCode::CREATED, &loaded)
 }

@@ -189,7 +189,7 @@ pub(super) async fn create(
         let loaded = state
             .aggregates
             .listings
-            .execute(Uuid::now_v7(), None, command)
+            .create(Uuid::now_v7(), command)
             .await?;
         return respond(StatusCode::CREATED, &loaded, &actor);
     };
@@ -223,7 +223,7 @@ pub(super) async fn create(
     let loaded = match state
         .aggregates
         .listings
-        .execute(claim.resource_id, None, command)
+        .create(claim.resource_id, command)
         .await
     {
         Ok(loaded) => loaded,

@@ -130,7 +130,7 @@ pub(super) async fn open(
     let loaded = state
         .aggregates
         .negotiations
-        .execute(Uuid::now_v7(), None, command)
+        .create(Uuid::now_v7(), command)
         .await?;
     respond(StatusCode::CREATED, &loaded)
 }

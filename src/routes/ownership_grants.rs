@@ -174,7 +174,7 @@ pub(super) async fn apply(
     let loaded = state
         .aggregates
         .ownership_grants
-        .execute(Uuid::now_v7(), None, command)
+        .create(Uuid::now_v7(), command)
         .await?;
     respond(&state, &actor, StatusCode::CREATED, &loaded)
 }

@@ -110,7 +110,7 @@ pub(super) async fn create(
     let loaded = state
         .aggregates
         .verifications
-        .execute(Uuid::now_v7(), None, command)
+        .create(Uuid::now_v7(), command)
         .await?;
     respond(StatusCode::CREATED, &loaded)
 }

@@ -70,6 +70,20 @@ where
             .await
     }
 
+    /// Runs a creating `command` on a stream that should not exist yet (an id the caller just
+    /// made), without reading it first: the aggregate decides against its default state, and if
+    /// the stream does exist after all the append's unique `(aggregate_id, sequence_number)`
+    /// index refuses it as a conflict. One round trip fewer on the commonest write.
+    pub async fn create(&self, id: Uuid, command: A::Command) -> Outcome<A::State> {
+        let outcome =
+            decide_and_append(&self.store, AggregateState::with_id(id), None, command).await;
+        if outcome.is_ok() {
+            self.appended.notify_waiters();
+            self.appended.notify_one();
+        }
+        outcome
+    }
+
     /// As [`execute`](Self::execute) for a command on an existing stream on behalf of a person:
     /// a stream the command's actor may not see is 404, before any version or rule is compared.
     pub async fn execute_visible<X: Send>(
@@ -158,8 +172,24 @@ where
             });
         }
     }
+    decide_and_append(store, state, expected, command).await
+}
+
+/// Lets the aggregate decide on `state` and appends what it decided.
+async fn decide_and_append<S, A>(
+    store: &S,
+    mut state: AggregateState<A::State>,
+    expected: Option<i32>,
+    command: A::Command,
+) -> Outcome<A::State>
+where
+    S: EventStore<Aggregate = A> + Sync,
+    S::Error: Into<StoreError>,
+    A: Aggregate<Error = DomainError>,
+    A::State: Clone + Send,
+    A::Event: Send + Sync + 'static,
+{
     let events = A::handle_command(state.inner(), command)?;
-    let mut state = state;
     let stored = store
         .persist(&mut state, events)
         .await
@@ -177,7 +207,7 @@ where
         })?;
     let state = state.apply_store_events(stored, A::apply_event);
     Ok(Loaded {
-        id,
+        id: *state.id(),
         version: *state.sequence_number(),
         state: state.into_inner(),
     })

@@ -181,27 +181,56 @@ async fn read_after(
 /// How long a follower held back by an older transaction waits before it looks again.
 pub const HELD_BACK_PAUSE: std::time::Duration = std::time::Duration::from_millis(2);
 
-/// A follower's page: the settled entries after its position, and whether more are committed
-/// beyond the horizon, waiting for an older transaction to end (the follower should look again
-/// soon rather than sleep until the next append).
+/// A follower's page: the settled entries after its position, whether that is all that is
+/// settled for now, and whether more are committed beyond the horizon, waiting for an older
+/// transaction to end (then the follower should look again soon rather than sleep until the
+/// next append).
 pub struct Page {
     pub entries: Vec<LoggedEvent>,
+    pub complete: bool,
     pub held_back: bool,
 }
 
+/// One round trip however it turns out: a follower woken by every commit must not pay two.
 pub async fn page_after(
     conn: &mut Conn<'_>,
     position: i64,
     limit: i64,
 ) -> Result<Page, StoreError> {
-    let entries = after(conn, position, limit).await?;
-    let held_back = if entries.len() < limit as usize && conn.is_postgres() {
-        let (head, horizon) = head_and_horizon(conn).await?;
-        head >= horizon
-    } else {
-        false
-    };
-    Ok(Page { entries, held_back })
+    if !conn.is_postgres() {
+        let entries = after(conn, position, limit).await?;
+        return Ok(Page {
+            complete: entries.len() < limit as usize,
+            entries,
+            held_back: false,
+        });
+    }
+    // Always one row: the head and the horizon, joined with the page's entries if any.
+    let rows = conn
+        .fetch_all(
+            &format!(
+                "WITH h AS (SELECT (SELECT COALESCE(MAX(position), 0) FROM event_log) AS head, \
+                 {PG_HORIZON} AS horizon) \
+                 SELECT h.head, h.horizon, e.* FROM h LEFT JOIN LATERAL \
+                 (SELECT {COLUMNS} FROM event_log WHERE position > $1 AND position < h.horizon \
+                  ORDER BY position LIMIT $2) e ON true ORDER BY e.position"
+            ),
+            &[Arg::I64(position), Arg::I64(limit)],
+        )
+        .await?;
+    let first = rows.first().ok_or(sqlx::Error::RowNotFound)?;
+    let (head, horizon) = (first.i64("head")?, first.i64("horizon")?);
+    let mut entries = Vec::with_capacity(rows.len());
+    for r in &rows {
+        if r.opt_i64("position")?.is_some() {
+            entries.push(LoggedEvent::from_row(r)?);
+        }
+    }
+    Ok(Page {
+        complete: entries.len() < limit as usize,
+        entries,
+        held_back: head >= horizon,
+    })
 }
 
 async fn head_and_horizon(conn: &mut Conn<'_>) -> Result<(i64, i64), StoreError> {

@@ -188,6 +188,13 @@ impl Row {
             Row::Sqlite(r) => r.try_get(col),
         }
     }
+    /// A text column borrowed from the row, for readers of many rows that keep few strings.
+    pub fn str(&self, col: &str) -> Result<&str, sqlx::Error> {
+        match self {
+            Row::Pg(r) => r.try_get(col),
+            Row::Sqlite(r) => r.try_get(col),
+        }
+    }
     pub fn opt_text(&self, col: &str) -> Result<Option<String>, sqlx::Error> {
         match self {
             Row::Pg(r) => r.try_get(col),

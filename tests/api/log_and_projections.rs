@@ -56,11 +56,17 @@ both!(
             tx.commit().await.unwrap();
             pos
         });
-        tokio::time::sleep(Duration::from_millis(300)).await;
         if app.state.db.backend() == "postgres" {
-            // PostgreSQL appends do not wait for each other: B has committed, after A's position.
-            assert!(b.is_finished(), "the second append waited for the first");
+            // PostgreSQL appends do not wait for each other: B commits, after A's position.
+            let committed = tokio::time::timeout(Duration::from_secs(10), async {
+                while !b.is_finished() {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            })
+            .await;
+            assert!(committed.is_ok(), "the second append waited for the first");
         } else {
+            tokio::time::sleep(Duration::from_millis(300)).await;
             // SQLite has one writer: B waits for A.
             assert!(
                 !b.is_finished(),

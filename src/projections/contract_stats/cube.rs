@@ -13,9 +13,11 @@ use std::hash::{BuildHasherDefault, Hasher};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use tokio::sync::RwLock;
 
+mod snapshot;
+
 use super::query::{Cut, DateBasis, Dim, Granularity, Line, Totals};
 use crate::store::log;
-use crate::store::sql::Arg;
+use crate::store::sql::{Arg, Conn};
 use crate::store::{Db, StoreError};
 
 /// Every dimension but period and IP kind, in the order of [`Row::dims`].
@@ -51,6 +53,10 @@ const COLUMNS: [&str; 13] = [
 ];
 /// Facts read per page.
 const PAGE: i64 = 50_000;
+/// Facts read from the database past the last snapshot before a new one is written.
+const SNAPSHOT_AFTER: usize = 100_000;
+/// How often the warm-keeping task reads ahead.
+const WARM_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 /// How long a cut waits for the log to settle before answering 503.
 const PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
 pub const GENERATION: &str = "sql_read_models";
@@ -81,13 +87,13 @@ struct Dict {
 }
 
 impl Dict {
-    fn code(&mut self, v: String) -> u16 {
-        if let Some(c) = self.codes.get(&v) {
+    fn code(&mut self, v: &str) -> u16 {
+        if let Some(c) = self.codes.get(v) {
             return *c;
         }
         let c = self.values.len() as u16;
-        self.codes.insert(v.clone(), c);
-        self.values.push(v);
+        self.codes.insert(v.to_string(), c);
+        self.values.push(v.to_string());
         c
     }
 }
@@ -120,6 +126,27 @@ struct Inner {
 #[derive(Default)]
 pub struct Cube {
     inner: RwLock<Inner>,
+}
+
+/// Where the cube of the database at `database_url` keeps its snapshot.
+pub fn snapshot_path(data_dir: &std::path::Path, database_url: &str) -> std::path::PathBuf {
+    data_dir.join("stats").join(format!(
+        "{}.cube",
+        crate::projections::search::database_key(database_url)
+    ))
+}
+
+/// The SQL read models' generation: a rebuild starts a new one, and the cube starts again.
+async fn generation(conn: &mut Conn<'_>) -> Result<i64, StoreError> {
+    Ok(conn
+        .fetch_optional(
+            "SELECT generation FROM projection_generations WHERE name = $1",
+            &[Arg::Text(GENERATION.into())],
+        )
+        .await?
+        .map(|r| r.i64("generation"))
+        .transpose()?
+        .unwrap_or(0))
 }
 
 fn day(d: NaiveDate) -> i32 {
@@ -159,16 +186,7 @@ impl Cube {
     pub async fn catch_up(&self, db: &Db) -> Result<(), StoreError> {
         let mut rc = db.read().await?;
         let head = log::settled_head(&mut rc.conn(), PATIENCE).await?;
-        let generation = rc
-            .conn()
-            .fetch_optional(
-                "SELECT generation FROM projection_generations WHERE name = $1",
-                &[Arg::Text(GENERATION.into())],
-            )
-            .await?
-            .map(|r| r.i64("generation"))
-            .transpose()?
-            .unwrap_or(0);
+        let generation = generation(&mut rc.conn()).await?;
         {
             let inner = self.inner.read().await;
             if inner.generation == generation && inner.position >= head {
@@ -219,15 +237,15 @@ impl Cube {
             for r in &rows {
                 let mut dims = [0u16; 13];
                 for (i, col) in COLUMNS.iter().enumerate() {
-                    dims[i] = inner.dicts[i].code(r.text(col)?);
+                    dims[i] = inner.dicts[i].code(r.str(col)?);
                 }
                 let mut ip = 0u32;
-                for kind in r.text("ip_kinds")?.split(';').filter(|k| !k.is_empty()) {
-                    ip |= 1 << (inner.ip_kinds.code(kind.to_string()) as u32).min(31);
+                for kind in r.str("ip_kinds")?.split(';').filter(|k| !k.is_empty()) {
+                    ip |= 1 << (inner.ip_kinds.code(kind) as u32).min(31);
                 }
                 let (registered, signed) = (
-                    parse_date(&r.text("registered_basis")?)?,
-                    parse_date(&r.text("signing_date")?)?,
+                    parse_date(r.str("registered_basis")?)?,
+                    parse_date(r.str("signing_date")?)?,
                 );
                 batch.push(Row {
                     registered: day(registered),
@@ -332,6 +350,46 @@ impl Cube {
             technology_amount_fen: totals.2,
         };
         (lines, totals)
+    }
+
+    /// Keeps the cube warm for the life of the service: at start it takes the snapshot at `path`
+    /// if it fits and reads what came since, so the first cut does not wait for a full load;
+    /// then, now and then, it reads ahead and writes a new snapshot once enough facts came in.
+    pub async fn keep_warm(
+        self: std::sync::Arc<Self>,
+        db: Db,
+        path: std::path::PathBuf,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        match self.restore_snapshot(&db, &path).await {
+            Ok(true) => {
+                let facts = self.fact_count().await;
+                tracing::info!(facts, "statistics cube restored from its snapshot");
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "statistics cube snapshot not read"),
+        }
+        let mut saved = self.fact_count().await;
+        loop {
+            match self.catch_up(&db).await {
+                Ok(()) => {
+                    let now = self.fact_count().await;
+                    if now >= saved + SNAPSHOT_AFTER {
+                        match self.save_snapshot(&path).await {
+                            Ok(_) => saved = now,
+                            Err(e) => {
+                                tracing::warn!(error = %e, "statistics cube snapshot not written")
+                            }
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "statistics cube could not catch up"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(WARM_EVERY) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
     }
 
     /// How many facts the cube holds.

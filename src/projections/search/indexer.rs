@@ -88,14 +88,14 @@ pub async fn catch_up_once(db: &Db, index: &Arc<SearchIndex>) -> Result<bool, In
     }
     let mut rc = db.read().await?;
     let page = log::page_after(&mut rc.conn(), checkpoint.position, PAGE).await?;
+    // Whether to look again at once: more is settled, or entries wait behind an older transaction.
+    let more = !page.complete || page.held_back;
     if page.entries.is_empty() && !restart {
         if page.held_back {
-            // Committed entries wait behind an older transaction: look again in a moment.
             drop(rc);
             tokio::time::sleep(log::HELD_BACK_PAUSE).await;
-            return Ok(true);
         }
-        return Ok(false);
+        return Ok(more);
     }
     let page = page.entries;
     let mut touched = HashSet::new();
@@ -123,7 +123,7 @@ pub async fn catch_up_once(db: &Db, index: &Arc<SearchIndex>) -> Result<bool, In
         if index.uncommitted(COMMIT_EVERY) {
             flush(index).await?;
         }
-        return Ok(true);
+        return Ok(more);
     }
     let index = index.clone();
     tokio::task::spawn_blocking(move || -> Result<(), SearchError> {
@@ -143,7 +143,7 @@ pub async fn catch_up_once(db: &Db, index: &Arc<SearchIndex>) -> Result<bool, In
         index.commit(checkpoint)
     })
     .await??;
-    Ok(true)
+    Ok(more)
 }
 
 /// Makes what was read durable (a commit with nothing new but the checkpoint).

@@ -94,10 +94,14 @@ fn schema() -> (Schema, Fields) {
 /// Where the index of a given database lives: one directory per database URL, so two databases
 /// sharing a data directory never share an index.
 pub fn index_dir(data_dir: &Path, database_url: &str) -> PathBuf {
+    data_dir.join("search").join(database_key(database_url))
+}
+
+/// A short name for one database, for the files kept beside it in the data folder.
+pub fn database_key(database_url: &str) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(database_url.as_bytes());
-    let key: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
-    data_dir.join("search").join(key)
+    digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
 
 /// How far the index has read the log, stored in the index's own commit so the two can never

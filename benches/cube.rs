@@ -1,0 +1,164 @@
+//! The statistics cube's cold start: how long the first cut waits after the service starts (or
+//! after a rebuild) with a million facts, on both backends; and the process's resident memory.
+//!
+//! The facts are generated in SQL (varied dimensions, a spread of dates), not registered through
+//! the command path: what is measured is reading them into the cube, which does not care where
+//! they came from. `cargo bench --bench contracts` registers contracts for real.
+//!
+//! Run by hand: `cargo bench --bench cube [-- --facts 1000000 --only sqlite]`.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use serde_json::json;
+use techmarket::projections::contract_stats::cube::Cube;
+use techmarket::store::log::{self, LoggedEvent};
+use techmarket::store::Db;
+use uuid::Uuid;
+
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+/// `n` facts, positions 1..=n, then one log entry above them all so the cube reads them.
+async fn fill(db: &Db, n: i64) {
+    let pg = db.backend() == "postgres";
+    let series = if pg {
+        format!("SELECT g AS i FROM generate_series(1, {n}) g")
+    } else {
+        format!("WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) SELECT i FROM s")
+    };
+    let (uuid, time, date) = if pg {
+        (
+            "md5(i::text)::uuid",
+            "timestamptz '2024-01-01' + (i % 900) * interval '1 day'",
+            "to_char(date '2024-01-01' + (i % 900), 'YYYY-MM-DD')",
+        )
+    } else {
+        (
+            "randomblob(16)",
+            "strftime('%Y-%m-%dT%H:%M:%S.000000Z', '2024-01-01', '+' || (i % 900) || ' days')",
+            "date('2024-01-01', '+' || (i % 900) || ' days')",
+        )
+    };
+    let sql = format!(
+        "INSERT INTO contract_stat_facts (contract_id, seq, part, position, recorded_at, registered_basis, signing_date, \
+         count_delta, amount_delta, tech_amount_delta, taxonomy, contract_type, subtype, field, seller_nature, buyer_nature, \
+         seller_region, buyer_region, seller_province, buyer_province, seller_zone, buyer_zone, flow, ip_kinds) \
+         SELECT {uuid}, 1, 0, i, {time}, {date}, {date}, 1, 100000 + (i % 977) * 1000, 50000 + (i % 311) * 100, \
+         'standard', CASE i % 4 WHEN 0 THEN 'development' WHEN 1 THEN 'transfer' WHEN 2 THEN 'consulting' ELSE 'service' END, \
+         '', CASE i % 5 WHEN 0 THEN 'new_energy' WHEN 1 THEN 'biomedicine' WHEN 2 THEN 'electronic_information' \
+         WHEN 3 THEN 'advanced_manufacturing' ELSE 'new_materials' END, \
+         CASE i % 3 WHEN 0 THEN 'university' WHEN 1 THEN 'enterprise' ELSE 'research_institute' END, 'enterprise', \
+         CASE i % 7 WHEN 0 THEN '500106' WHEN 1 THEN '510104' WHEN 2 THEN '110105' ELSE '500112' END, \
+         CASE i % 11 WHEN 0 THEN '310104' WHEN 1 THEN '500103' ELSE '440305' END, \
+         '500000', '440000', '', '', CASE i % 2 WHEN 0 THEN 'outflow' ELSE 'local' END, \
+         CASE i % 3 WHEN 0 THEN 'invention_patent' WHEN 1 THEN 'software_copyright;utility_model' ELSE '' END \
+         FROM ({series}) s"
+    );
+    let mut tx = db.begin().await.unwrap();
+    tx.conn().execute(&sql, &[]).await.unwrap();
+    log::append(
+        &mut tx.conn(),
+        &LoggedEvent {
+            position: 0,
+            event_id: Uuid::now_v7(),
+            aggregate_type: "probe".into(),
+            aggregate_id: Uuid::now_v7(),
+            version: 1,
+            event_type: "probe".into(),
+            actor_id: Uuid::nil(),
+            actor_role: "platform_admin".into(),
+            recorded_at: Utc::now(),
+            payload: json!({}),
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn run(name: &str, url: &str, n: i64, dir: &std::path::Path) {
+    let db = Db::connect(url).await.unwrap();
+    db.migrate().await.unwrap();
+    let t = Instant::now();
+    fill(&db, n).await;
+    println!("{name:<9} {n} facts generated in {:.1?}", t.elapsed());
+
+    let rss = rss_mib();
+    let t = Instant::now();
+    let cube = Cube::default();
+    cube.catch_up(&db).await.unwrap();
+    println!(
+        "{name:<9} cold start from the database: {:.2?} ({} facts; RSS +{:.0} MiB)",
+        t.elapsed(),
+        cube.fact_count().await,
+        rss_mib() - rss
+    );
+
+    let file = dir.join(format!("{name}.cube"));
+    let t = Instant::now();
+    let bytes = cube.save_snapshot(&file).await.unwrap();
+    println!(
+        "{name:<9} snapshot written: {:.2?} ({:.1} MiB)",
+        t.elapsed(),
+        bytes as f64 / 1048576.0
+    );
+    drop(cube);
+    let t = Instant::now();
+    let cube = Cube::default();
+    let restored = cube.restore_snapshot(&db, &file).await.unwrap();
+    cube.catch_up(&db).await.unwrap();
+    println!(
+        "{name:<9} cold start from the snapshot: {:.2?} (restored: {restored}; {} facts)",
+        t.elapsed(),
+        cube.fact_count().await
+    );
+    db.close().await;
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let n: i64 = flag("--facts")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let only = flag("--only");
+    let dir = tempfile::tempdir().unwrap();
+    if only.as_deref() != Some("postgres") {
+        let url = format!("sqlite://{}/cube.sqlite?mode=rwc", dir.path().display());
+        run("sqlite", &url, n, dir.path()).await;
+    }
+    if only.as_deref() != Some("sqlite") {
+        let admin = std::env::var("TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        match tokio::time::timeout(Duration::from_secs(3), sqlx::PgPool::connect(&admin)).await {
+            Ok(Ok(pool)) => {
+                let name = format!("techmarket_bench_{}", Uuid::new_v4().simple());
+                sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                let (prefix, _) = admin.rsplit_once('/').unwrap();
+                run("postgres", &format!("{prefix}/{name}"), n, dir.path()).await;
+                sqlx::query(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
+            _ => println!("postgres skipped: nothing answers at {admin}"),
+        }
+    }
+}
