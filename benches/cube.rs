@@ -64,6 +64,16 @@ async fn fill(db: &Db, n: i64) {
     );
     let mut tx = db.begin().await.unwrap();
     tx.conn().execute(&sql, &[]).await.unwrap();
+    if !pg {
+        // SQLite's positions are dense: start the log past the facts' positions.
+        tx.conn()
+            .execute(
+                &format!("INSERT INTO sqlite_sequence (name, seq) VALUES ('event_log', {n})"),
+                &[],
+            )
+            .await
+            .unwrap();
+    }
     log::append(
         &mut tx.conn(),
         &LoggedEvent {

@@ -28,6 +28,8 @@ use crate::store::{Db, StoreError};
 const PAGE: i64 = 1000;
 /// How often, at most, pages that touched no document are committed while the log streams in.
 const COMMIT_EVERY: Duration = Duration::from_secs(5);
+/// How long, at most, documents put wait for their commit while nobody searches for them.
+const STAGE_FOR: Duration = Duration::from_secs(1);
 const NAME: &str = "search";
 
 #[derive(Debug, thiserror::Error)]
@@ -119,7 +121,12 @@ pub async fn catch_up_once(db: &Db, index: &Arc<SearchIndex>) -> Result<bool, In
     if current.is_empty() && !restart {
         // Contracts, negotiations, grants…: nothing to index. Searches may go on at once; the
         // checkpoint is made durable now and then, not for every page.
-        index.advance(checkpoint);
+        if index.has_staged() {
+            // Documents wait uncommitted before this page: it joins them.
+            index.stage(checkpoint);
+        } else {
+            index.advance(checkpoint);
+        }
         if index.uncommitted(COMMIT_EVERY) {
             flush(index).await?;
         }
@@ -140,7 +147,15 @@ pub async fn catch_up_once(db: &Db, index: &Arc<SearchIndex>) -> Result<bool, In
                 }
             }
         }
-        index.commit(checkpoint)
+        if restart {
+            return index.commit(checkpoint);
+        }
+        // Searchable at the next commit: within a second, or at once for a search that needs it.
+        index.stage(checkpoint);
+        if index.committed_for() >= STAGE_FOR {
+            index.commit_staged()?;
+        }
+        Ok(())
     })
     .await??;
     Ok(more)
@@ -149,7 +164,13 @@ pub async fn catch_up_once(db: &Db, index: &Arc<SearchIndex>) -> Result<bool, In
 /// Makes what was read durable (a commit with nothing new but the checkpoint).
 async fn flush(index: &Arc<SearchIndex>) -> Result<(), IndexerError> {
     let index = index.clone();
-    tokio::task::spawn_blocking(move || index.commit(index.checkpoint())).await??;
+    tokio::task::spawn_blocking(move || {
+        if !index.commit_staged()? {
+            index.commit(index.checkpoint())?;
+        }
+        Ok::<_, SearchError>(())
+    })
+    .await??;
     Ok(())
 }
 

@@ -9,7 +9,7 @@ pub mod matching;
 
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -121,6 +121,12 @@ pub struct SearchIndex {
     /// What the last commit made durable, and when. It may lag `indexed` across pages that
     /// touched no document: those need no commit to be searched, and a crash replays them.
     committed: Mutex<(Checkpoint, std::time::Instant)>,
+    /// How far documents have been put but not yet committed (so not yet searchable). The
+    /// indexer commits them now and then, or a search that needs them commits them at once:
+    /// a stream of writes with nobody searching pays for a commit a second, not one a page.
+    staged: Mutex<Option<Checkpoint>>,
+    /// Signals each staging, for searches waiting on a position.
+    staged_at: watch::Sender<Checkpoint>,
 }
 
 /// A document to index: the public fields only.
@@ -217,12 +223,15 @@ impl SearchIndex {
             .and_then(|p| serde_json::from_str(&p).ok())
             .unwrap_or_default();
         let (indexed, _) = watch::channel(checkpoint);
+        let (staged_at, _) = watch::channel(checkpoint);
         Ok(Self {
             reader,
             writer: Mutex::new(writer),
             f,
             indexed,
             committed: Mutex::new((checkpoint, std::time::Instant::now())),
+            staged: Mutex::new(None),
+            staged_at,
         })
     }
 
@@ -230,12 +239,66 @@ impl SearchIndex {
         *self.indexed.borrow()
     }
 
-    /// Waits until the index has read the log up to `position`; false on timeout.
-    pub async fn wait_for(&self, position: i64, timeout: Duration) -> bool {
-        let mut rx = self.indexed.subscribe();
-        tokio::time::timeout(timeout, rx.wait_for(|c| c.position >= position))
-            .await
-            .is_ok_and(|r| r.is_ok())
+    /// Waits until searches see the log up to `position`, committing what the indexer has
+    /// staged if that is what it takes; false on timeout.
+    pub async fn wait_for(self: &Arc<Self>, position: i64, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut visible = self.indexed.subscribe();
+        let mut staged = self.staged_at.subscribe();
+        loop {
+            if visible.borrow_and_update().position >= position {
+                return true;
+            }
+            if staged.borrow_and_update().position >= position {
+                let index = self.clone();
+                match tokio::task::spawn_blocking(move || index.commit_staged()).await {
+                    Ok(Ok(_)) => continue,
+                    Ok(Err(e)) => tracing::warn!(error = %e, "search index commit failed"),
+                    Err(e) => tracing::warn!(error = %e, "search index commit task failed"),
+                }
+                return false;
+            }
+            tokio::select! {
+                _ = visible.changed() => {}
+                _ = staged.changed() => {}
+                _ = tokio::time::sleep_until(deadline) => return false,
+            }
+        }
+    }
+
+    /// Records that documents have been put for the log up to `checkpoint`, uncommitted.
+    pub fn stage(&self, checkpoint: Checkpoint) {
+        *self.staged.lock().unwrap_or_else(|e| e.into_inner()) = Some(checkpoint);
+        self.staged_at.send_replace(checkpoint);
+    }
+
+    /// Whether documents are staged and not yet committed.
+    pub fn has_staged(&self) -> bool {
+        self.staged
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+    }
+
+    /// Commits what is staged, if anything; true when it committed.
+    pub fn commit_staged(&self) -> Result<bool, SearchError> {
+        // Held across the commit, so a staging that comes meanwhile waits and is not lost.
+        let mut staged = self.staged.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(checkpoint) = *staged else {
+            return Ok(false);
+        };
+        self.commit_inner(checkpoint)?;
+        *staged = None;
+        Ok(true)
+    }
+
+    /// When the last commit was.
+    pub fn committed_for(&self) -> Duration {
+        self.committed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .1
+            .elapsed()
     }
 
     fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
@@ -279,6 +342,14 @@ impl SearchIndex {
 
     /// Makes everything put so far durable and visible, together with the checkpoint.
     pub fn commit(&self, checkpoint: Checkpoint) -> Result<(), SearchError> {
+        let mut staged = self.staged.lock().unwrap_or_else(|e| e.into_inner());
+        self.commit_inner(checkpoint)?;
+        // What was staged is in this commit too.
+        *staged = None;
+        Ok(())
+    }
+
+    fn commit_inner(&self, checkpoint: Checkpoint) -> Result<(), SearchError> {
         {
             let mut w = self.writer();
             let mut prepared = w.prepare_commit()?;
@@ -304,7 +375,7 @@ impl SearchIndex {
     /// is at least that old.
     pub fn uncommitted(&self, older_than: Duration) -> bool {
         let (durable, at) = *self.committed.lock().unwrap_or_else(|e| e.into_inner());
-        durable != self.checkpoint() && at.elapsed() >= older_than
+        (self.has_staged() || durable != self.checkpoint()) && at.elapsed() >= older_than
     }
 
     fn term(&self, field: Field, value: &str) -> Box<dyn Query> {
