@@ -33,6 +33,8 @@ pub enum AppError {
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
+    NotAcceptable(String),
+    #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("{0}")]
     MethodNotAllowed(String),
@@ -73,6 +75,9 @@ impl From<StoreError> for AppError {
                 "the resource was changed concurrently; reload it and retry".into(),
             ),
             StoreError::Invariant(message) => AppError::Conflict(message),
+            StoreError::TooLarge(message) => {
+                AppError::Unprocessable(vec![crate::domain::FieldError::new("from", message)])
+            }
             unavailable @ (StoreError::Unavailable(_) | StoreError::Lagging) => {
                 AppError::Unavailable(anyhow::Error::new(unavailable))
             }
@@ -143,6 +148,11 @@ impl AppError {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too-large",
                 "Request body too large",
+            ),
+            NotAcceptable(_) => (
+                StatusCode::NOT_ACCEPTABLE,
+                "not-acceptable",
+                "Not acceptable",
             ),
             UnsupportedMediaType(_) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,

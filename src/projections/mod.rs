@@ -30,6 +30,11 @@ pub trait Projection: Send + Sync {
     /// Tables this projection owns; a rebuild empties them first.
     fn tables(&self) -> &'static [&'static str];
     async fn apply(&self, conn: &mut Conn<'_>, event: &LoggedEvent) -> Result<(), StoreError>;
+    /// Whether a rebuild empties and replays it. A guard kept in the append's transaction (a
+    /// uniqueness the commands rely on) says no: see `contract_stats::numbers`.
+    fn rebuilt(&self) -> bool {
+        true
+    }
     /// One command's events, in order (all of one stream). A projection that can do better
     /// than one [`apply`](Self::apply) per event (one write for the stream's final state)
     /// overrides it; the result must be the same.
@@ -57,6 +62,7 @@ impl Projections {
             Arc::new(verification_queue::VerificationQueue),
             Arc::new(negotiation_board::NegotiationBoard),
             Arc::new(contract_stats::ContractRegister),
+            Arc::new(contract_stats::numbers::RegistrationNumbers),
             Arc::new(ownership_register::OwnershipRegister),
         ]))
     }

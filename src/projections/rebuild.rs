@@ -23,11 +23,8 @@ pub struct RebuildReport {
 pub async fn rebuild(db: &Db, projections: &Projections) -> Result<RebuildReport, StoreError> {
     let mut tx = db.begin().await?;
     let mut conn = tx.conn();
-    let tables: Vec<&str> = projections
-        .iter()
-        .flat_map(|p| p.tables())
-        .copied()
-        .collect();
+    let rebuilt: Vec<_> = projections.iter().filter(|p| p.rebuilt()).collect();
+    let tables: Vec<&str> = rebuilt.iter().flat_map(|p| p.tables()).copied().collect();
     if conn.is_postgres() {
         // SQLite's write transaction already excludes every other writer.
         conn.execute(
@@ -48,7 +45,9 @@ pub async fn rebuild(db: &Db, projections: &Projections) -> Result<RebuildReport
         let Some(last) = page.last() else { break };
         report.last_position = last.position;
         for event in &page {
-            projections.apply(&mut conn, event).await?;
+            for p in &rebuilt {
+                p.apply(&mut conn, event).await?;
+            }
         }
         report.events += page.len() as u64;
     }

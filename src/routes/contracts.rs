@@ -102,7 +102,16 @@ async fn content(state: &AppState, mut input: ContractInput) -> Result<ContractC
     drop(rc);
     let parsed = ContractContent::parse(input, &state.refs, china_date(state.clock.now()));
     match (parsed, errors.is_empty()) {
-        (Ok(c), true) => Ok(c),
+        (Ok(c), true) => {
+            let errors =
+                parties_match_organizations(state, &[("seller", &c.seller), ("buyer", &c.buyer)])
+                    .await?;
+            if errors.is_empty() {
+                Ok(c)
+            } else {
+                Err(AppError::Unprocessable(errors))
+            }
+        }
         (Ok(_), false) => Err(AppError::Unprocessable(errors)),
         (Err(crate::domain::DomainError::Invalid(mut more)), _) => {
             errors.append(&mut more);
@@ -110,6 +119,51 @@ async fn content(state: &AppState, mut input: ContractInput) -> Result<ContractC
         }
         (Err(e), _) => Err(e.into()),
     }
+}
+
+/// A party on the platform is its organization: its nature, region and zone must be the
+/// organization's as registered, or the contract would be counted under values that are not
+/// the organization's. Each mismatch names its field.
+async fn parties_match_organizations(
+    state: &AppState,
+    parties: &[(&str, &Party)],
+) -> Result<Vec<FieldError>, AppError> {
+    let mut rc = state.db.read().await?;
+    let mut errors = Vec::new();
+    for (path, p) in parties {
+        let Some(org_id) = p.organization_id else {
+            continue;
+        };
+        let Some(org) = accounts::organization(&mut rc.conn(), org_id).await? else {
+            errors.push(FieldError::new(
+                format!("{path}.organization_id"),
+                "no such organization",
+            ));
+            continue;
+        };
+        if p.party_nature.as_str() != org.party_nature {
+            errors.push(FieldError::new(
+                format!("{path}.party_nature"),
+                format!("must be {}, the organization's", org.party_nature),
+            ));
+        }
+        if p.region.as_str() != org.region {
+            errors.push(FieldError::new(
+                format!("{path}.region"),
+                format!("must be {}, the organization's", org.region),
+            ));
+        }
+        if p.zone.as_ref().map(|z| z.as_str()) != org.zone.as_deref() {
+            errors.push(FieldError::new(
+                format!("{path}.zone"),
+                match &org.zone {
+                    Some(z) => format!("must be {z}, the organization's"),
+                    None => "the organization is in no development zone".to_string(),
+                },
+            ));
+        }
+    }
+    Ok(errors)
 }
 
 pub(super) async fn submit(
@@ -329,6 +383,14 @@ pub(super) async fn amend(
     };
     let seller = party("seller", seller)?;
     let buyer = party("buyer", buyer)?;
+    let named: Vec<(&str, &Party)> = [("seller", seller.as_ref()), ("buyer", buyer.as_ref())]
+        .into_iter()
+        .filter_map(|(path, p)| p.map(|p| (path, p)))
+        .collect();
+    let errors = parties_match_organizations(&state, &named).await?;
+    if !errors.is_empty() {
+        return Err(AppError::Unprocessable(errors));
+    }
     let action = ContractAction::Amend {
         amendment_id: Uuid::now_v7(),
         effective_on,

@@ -39,7 +39,7 @@ fn bad(field: &str, message: impl Into<String>) -> AppError {
     }
 }
 
-fn cut_of(q: StatsQuery) -> Result<Cut, AppError> {
+fn cut_of(q: StatsQuery, now: DateTime<Utc>) -> Result<Cut, AppError> {
     let mut by = Vec::new();
     for name in
         q.by.as_deref()
@@ -68,6 +68,16 @@ fn cut_of(q: StatsQuery) -> Result<Cut, AppError> {
         if f > t {
             return Err(bad("to", "must not be before from"));
         }
+    }
+    // A report as of a moment still to come would be labelled a fixed snapshot and change.
+    if q.as_of.is_some_and(|t| t > now) {
+        return Err(bad("as_of", "must not be in the future"));
+    }
+    if q.granularity.is_some() && !by.contains(&Dim::Period) {
+        return Err(bad(
+            "granularity",
+            "applies to the period dimension only: add period to by",
+        ));
     }
     Ok(Cut {
         by,
@@ -124,11 +134,64 @@ fn item(cut: &Cut, line: &Line) -> Map<String, Value> {
     m
 }
 
-fn wants_csv(req: &HttpRequest) -> bool {
-    req.headers()
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Csv,
+}
+
+/// The representation `Accept` prefers, by its q-values (RFC 9110 §12.5.1): JSON or CSV, JSON
+/// when either will do or no `Accept` is sent; 406 when it accepts neither.
+fn negotiate(req: &HttpRequest) -> Result<Format, AppError> {
+    let Some(accept) = req
+        .headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|m| m.trim().starts_with("text/csv")))
+    else {
+        return Ok(Format::Json);
+    };
+    if accept.trim().is_empty() {
+        return Ok(Format::Json);
+    }
+    // For each format, the q of the most specific range that matches it (exact, type/*, */*).
+    let mut best: [(u8, f32); 2] = [(0, -1.0); 2];
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q=").or(p.trim().strip_prefix("Q=")))
+            .find_map(|v| v.trim().parse::<f32>().ok())
+            .unwrap_or(1.0)
+            .clamp(0.0, 1.0);
+        for (i, (kind, sub)) in [("application", "json"), ("text", "csv")]
+            .iter()
+            .enumerate()
+        {
+            let specificity = if media == format!("{kind}/{sub}") {
+                3
+            } else if media == format!("{kind}/*") {
+                2
+            } else if media == "*/*" {
+                1
+            } else {
+                continue;
+            };
+            if specificity > best[i].0 {
+                best[i] = (specificity, q);
+            }
+        }
+    }
+    let (json, csv) = (best[0].1, best[1].1);
+    if json <= 0.0 && csv <= 0.0 {
+        return Err(AppError::NotAcceptable(
+            "this report is application/json or text/csv".into(),
+        ));
+    }
+    Ok(if csv > json {
+        Format::Csv
+    } else {
+        Format::Json
+    })
 }
 
 pub(super) async fn contracts(
@@ -138,12 +201,13 @@ pub(super) async fn contracts(
     q: Query<StatsQuery>,
 ) -> Result<HttpResponse, AppError> {
     auth.require(&[Role::Statistician, Role::Registrar, Role::PlatformAdmin])?;
-    let cut = cut_of(q.0)?;
+    let format = negotiate(&req)?;
+    let cut = cut_of(q.0, state.clock.now())?;
     // From the in-memory cube, caught up with everything committed before this request; the
     // SQL query over the same facts is the reference it is tested against.
     state.stats_cube.catch_up(&state.db).await?;
-    let (lines, totals) = state.stats_cube.run(&cut).await;
-    if wants_csv(&req) {
+    let (lines, totals) = state.stats_cube.run(&cut).await?;
+    if format == Format::Csv {
         let body =
             query::to_csv(&cut, &lines, &totals).map_err(|e| AppError::Internal(e.into()))?;
         return Ok(HttpResponse::Ok()
@@ -303,7 +367,7 @@ pub(super) async fn ownership_grants(
             grant_query::revenue(&mut rc.conn(), scope, q.from, q.to, q.as_of).await?
         }
     };
-    if wants_csv(&req) {
+    if negotiate(&req)? == Format::Csv {
         let body = grant_query::to_csv(&table).map_err(|e| AppError::Internal(e.into()))?;
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")

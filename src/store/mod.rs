@@ -51,6 +51,9 @@ pub enum StoreError {
     /// committed cannot be read yet. Passing, like [`StoreError::Unavailable`] (503).
     #[error("the log is held back by a long-running transaction")]
     Lagging,
+    /// A sum that the answer cannot carry exactly (a report's totals beyond i64 fen).
+    #[error("{0}")]
+    TooLarge(String),
     #[error("{0}")]
     Other(String),
 }

@@ -387,7 +387,7 @@ async fn registered_contract(app: &TestApp, lab: &Lab, registrar: &TestUser) -> 
         app,
         &format!("/api/v1/contracts/{id}/register"),
         &registrar.token,
-        Some(&json!({"registration_number": format!("N{}", &id[..8])})),
+        Some(&json!({"registration_number": format!("N{}", id.replace('-', ""))})),
     )
     .await;
     // The registration marks the listing transferred by a policy that follows the log; wait for

@@ -90,7 +90,7 @@ async fn registered(app: &TestApp, d: &Desk, body: &Value) -> String {
             .await;
         assert_eq!(r.status(), StatusCode::OK);
     }
-    let number = format!("5001{}", &id[..8]);
+    let number = format!("5001{}", id.replace('-', ""));
     let (s, v) = json_of(
         app.post(
             &cmd("register"),
@@ -743,7 +743,7 @@ async fn projected(app: &TestApp, cut: &Cut) -> Totals {
     let mut rc = app.state.db.read().await.unwrap();
     let (lines, totals) = query::run(&mut rc.conn(), cut).await.unwrap();
     app.state.stats_cube.catch_up(&app.state.db).await.unwrap();
-    let (cube_lines, cube_totals) = app.state.stats_cube.run(cut).await;
+    let (cube_lines, cube_totals) = app.state.stats_cube.run(cut).await.unwrap();
     assert_eq!(cube_lines, lines, "the cube and SQL differ on {cut:?}");
     assert_eq!(
         cube_totals, totals,
@@ -993,7 +993,10 @@ both!(
             .unwrap());
         restored.catch_up(&app.state.db).await.unwrap();
         for cut in &cuts {
-            assert_eq!(restored.run(cut).await, app.state.stats_cube.run(cut).await);
+            assert_eq!(
+                restored.run(cut).await.unwrap(),
+                app.state.stats_cube.run(cut).await.unwrap()
+            );
         }
         // A snapshot that does not fit the database's facts is not taken: here the facts up to
         // its position changed under it (as after restoring an older backup).
@@ -1375,3 +1378,354 @@ both!(
         assert_eq!(received, 12_000_000);
     }
 );
+
+/// Facts written straight into the register (as many as a region's years would hold, without
+/// registering them one by one), at `amounts` fen on the first of successive months; the cube
+/// is told to reload them.
+async fn raw_facts(app: &TestApp, amounts: &[i64]) {
+    let mut tx = app.state.db.begin().await.unwrap();
+    for (i, amount) in amounts.iter().enumerate() {
+        let date = format!("2025-{:02}-01", i % 12 + 1);
+        tx.conn()
+            .execute(
+                "INSERT INTO contract_stat_facts (contract_id, seq, part, position, recorded_at, registered_basis, \
+                 signing_date, count_delta, amount_delta, tech_amount_delta, taxonomy, contract_type, subtype, field, \
+                 seller_nature, buyer_nature, seller_region, buyer_region, seller_province, buyer_province, seller_zone, \
+                 buyer_zone, flow, ip_kinds) VALUES ($1, 1, 0, 1, $2, $3, $3, 1, $4, 1, '2026', 'consulting', '', \
+                 'new_energy', '021', '150', '500106', '500112', '500000', '500000', '', '', 'local', '')",
+                &[
+                    techmarket::store::sql::Arg::Uuid(Uuid::now_v7()),
+                    techmarket::store::sql::Arg::Time(Utc::now() - Duration::days(1)),
+                    techmarket::store::sql::Arg::Text(date),
+                    techmarket::store::sql::Arg::I64(*amount),
+                ],
+            )
+            .await
+            .unwrap();
+    }
+    tx.conn()
+        .execute(
+            "INSERT INTO projection_generations (name, generation) VALUES ('sql_read_models', 1) \
+             ON CONFLICT (name) DO UPDATE SET generation = projection_generations.generation + 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+both!(
+    totals_beyond_i64_fen_are_refused_never_wrapped,
+    |app: TestApp| async move {
+        let d = desk(&app).await;
+        // One real registration, so the log's head is past the facts' position.
+        registered(
+            &app,
+            &d,
+            &contract_body(
+                &app,
+                ("consulting", None),
+                "new_energy",
+                party("甲", "021", "500106"),
+                party("乙", "150", "500112"),
+                1_000_000,
+                1_000_000,
+            ),
+        )
+        .await;
+        let real = stats(&app, &d.stat.token, "").await["totals"]["contract_amount_fen"]
+            .as_i64()
+            .unwrap();
+        // Three near a third of i64::MAX each: the sum still fits, and is exact on both paths.
+        let third = i64::MAX / 3 - 1_000_000_000;
+        raw_facts(&app, &[third, third, third]).await;
+        let exact = 3 * third + real;
+        let v = stats(&app, &d.stat.token, "").await;
+        assert_eq!(v["totals"]["contract_amount_fen"], exact, "{v}");
+        let all = Cut::default();
+        assert_eq!(projected(&app, &all).await, {
+            let mut m = BTreeMap::new();
+            m.insert(vec![], (4, exact, 3 + 1_000_000));
+            m
+        });
+
+        // A fourth: each month's line fits, the total does not. A clear 422, never a number.
+        raw_facts(&app, &[third]).await;
+        let (s, v) = json_of(
+            app.get("/api/v1/stats/contracts?by=period", Some(&d.stat.token))
+                .await,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["errors"][0]["field"], "from", "{v}");
+        assert!(
+            v["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("beyond the largest amount"),
+            "{v}"
+        );
+        let csv = app
+            .client
+            .get(app.url("/api/v1/stats/contracts"))
+            .bearer_auth(&d.stat.token)
+            .header("accept", "text/csv")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(csv.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        // The SQL reference refuses alike.
+        let mut rc = app.state.db.read().await.unwrap();
+        assert!(matches!(
+            query::run(&mut rc.conn(), &all).await,
+            Err(techmarket::store::StoreError::TooLarge(_))
+        ));
+        drop(rc);
+        // A narrower cut that fits is exact (January holds two of the four, February one).
+        let v = stats(&app, &d.stat.token, "from=2025-01-01&to=2025-02-28").await;
+        assert_eq!(v["totals"]["contract_amount_fen"], 3 * third, "{v}");
+    }
+);
+
+both!(
+    a_registration_number_is_held_by_one_contract,
+    |app: TestApp| async move {
+        let d = desk(&app).await;
+        let body = contract_body(
+            &app,
+            ("consulting", None),
+            "new_energy",
+            party("甲", "021", "500106"),
+            party("乙", "150", "500112"),
+            1_000_000,
+            1_000_000,
+        );
+        let holder = registered(&app, &d, &body).await;
+        let number = format!("5001{}", holder.replace('-', ""));
+        let accepted = || async {
+            let (_, v) = json_of(
+                app.post("/api/v1/contracts", Some(&d.seller.token), Some(&body))
+                    .await,
+            )
+            .await;
+            let id = v["id"].as_str().unwrap().to_string();
+            let r = app
+                .post(
+                    &format!("/api/v1/contracts/{id}/accept"),
+                    Some(&d.registrar.token),
+                    None,
+                )
+                .await;
+            assert_eq!(r.status(), StatusCode::OK);
+            id
+        };
+        let register = |id: String, number: String| {
+            let (app, token) = (&app, d.registrar.token.clone());
+            async move {
+                json_of(
+                    app.post(
+                        &format!("/api/v1/contracts/{id}/register"),
+                        Some(&token),
+                        Some(&json!({"registration_number": number})),
+                    )
+                    .await,
+                )
+                .await
+            }
+        };
+        let second = accepted().await;
+        let before = app.log_len().await;
+        let (s, v) = register(second.clone(), number.clone()).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{v}");
+        assert!(v["detail"].as_str().unwrap().contains(&holder), "{v}");
+        assert_eq!(
+            app.log_len().await,
+            before,
+            "a refused registration appended"
+        );
+        // Another number is fine.
+        let (s, _) = register(second, format!("{number}-2")).await;
+        assert_eq!(s, StatusCode::OK);
+
+        // Two registrars racing for one number: exactly one wins.
+        let (a, b) = (accepted().await, accepted().await);
+        let raced = format!("{number}-raced");
+        let (ra, rb) = tokio::join!(register(a, raced.clone()), register(b, raced));
+        let mut statuses = [ra.0, rb.0];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::CONFLICT],
+            "{ra:?} {rb:?}"
+        );
+
+        // The guard survives a rebuild of the read models, and still holds.
+        techmarket::projections::rebuild::rebuild(&app.state.db, &app.state.projections)
+            .await
+            .unwrap();
+        let third = accepted().await;
+        let (s, _) = register(third, number).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+    }
+);
+
+both!(
+    a_party_on_the_platform_is_its_organization,
+    |app: TestApp| async move {
+        let d = desk(&app).await;
+        let org = app.organization("重庆某研究院", "021", "500106").await;
+        // The buyer: a researcher submits for no organization as the seller here.
+        let with_buyer = |buyer: Value| {
+            contract_body(
+                &app,
+                ("consulting", None),
+                "new_energy",
+                party("甲", "021", "500106"),
+                buyer,
+                1_000_000,
+                1_000_000,
+            )
+        };
+        let mut false_buyer = party("重庆某研究院", "150", "510000");
+        false_buyer["organization_id"] = json!(org);
+        let before = app.log_len().await;
+        let (s, v) = json_of(
+            app.post(
+                "/api/v1/contracts",
+                Some(&d.seller.token),
+                Some(&with_buyer(false_buyer)),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        let fields: Vec<&str> = v["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["buyer.party_nature", "buyer.region"], "{v}");
+        assert_eq!(app.log_len().await, before);
+        // A zone the organization is not in.
+        let mut zoned = party("重庆某研究院", "021", "500106");
+        zoned["organization_id"] = json!(org);
+        zoned["zone"] = json!("science_city");
+        let (s, v) = json_of(
+            app.post(
+                "/api/v1/contracts",
+                Some(&d.seller.token),
+                Some(&with_buyer(zoned)),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["errors"][0]["field"], "buyer.zone", "{v}");
+
+        // As the organization is registered: accepted, and amended only as it is.
+        let mut true_buyer = party("重庆某研究院", "021", "500106");
+        true_buyer["organization_id"] = json!(org);
+        let id = registered(&app, &d, &with_buyer(true_buyer.clone())).await;
+        let today = china_date(app.state.clock.now()).to_string();
+        let mut moved = true_buyer.clone();
+        moved["region"] = json!("510104");
+        let (s, v) = json_of(
+            app.post(
+                &format!("/api/v1/contracts/{id}/amend"),
+                Some(&d.registrar.token),
+                Some(
+                    &json!({"effective_on": today, "contract_amount_fen": 1_000_000,
+                    "technology_amount_fen": 1_000_000, "buyer": moved}),
+                ),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["errors"][0]["field"], "buyer.region", "{v}");
+    }
+);
+
+both!(a_report_says_what_it_cannot_do, |app: TestApp| async move {
+    let d = desk(&app).await;
+    // The subtype a report writes for "none" is accepted as input.
+    let body = contract_body(
+        &app,
+        ("consulting", Some("")),
+        "new_energy",
+        party("甲", "021", "500106"),
+        party("乙", "150", "500112"),
+        1_000_000,
+        1_000_000,
+    );
+    registered(&app, &d, &body).await;
+    let v = stats(&app, &d.stat.token, "by=subtype").await;
+    assert_eq!(v["items"][0]["subtype"], "", "{v}");
+
+    let refused = |query: &'static str, field: &'static str| {
+        let (app, token) = (&app, d.stat.token.clone());
+        async move {
+            let (s, v) = json_of(
+                app.get(&format!("/api/v1/stats/contracts?{query}"), Some(&token))
+                    .await,
+            )
+            .await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{query}: {v}");
+            assert_eq!(v["errors"][0]["field"], field, "{query}: {v}");
+        }
+    };
+    let tomorrow = (Utc::now() + Duration::days(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        .replace('+', "%2B");
+    let (s, v) = json_of(
+        app.get(
+            &format!("/api/v1/stats/contracts?as_of={tomorrow}"),
+            Some(&d.stat.token),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["errors"][0]["field"], "as_of");
+    refused("granularity=quarter", "granularity").await;
+    refused("by=type&granularity=year", "granularity").await;
+    stats(&app, &d.stat.token, "by=type,period&granularity=year").await;
+
+    // Accept, by its q-values.
+    let with_accept = |accept: &'static str| {
+        let (app, token) = (&app, d.stat.token.clone());
+        async move {
+            let r = app
+                .client
+                .get(app.url("/api/v1/stats/contracts"))
+                .bearer_auth(token)
+                .header("accept", accept)
+                .send()
+                .await
+                .unwrap();
+            let ct = r
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default();
+            (r.status(), ct)
+        }
+    };
+    for (accept, want) in [
+        ("text/csv;q=0.5, application/json;q=0.9", "application/json"),
+        ("application/json;q=0, text/csv", "text/csv"),
+        ("text/*", "text/csv"),
+        ("*/*", "application/json"),
+        ("application/json, text/csv", "application/json"),
+    ] {
+        let (s, ct) = with_accept(accept).await;
+        assert_eq!(s, StatusCode::OK, "{accept}");
+        assert!(ct.starts_with(want), "{accept}: {ct}");
+    }
+    for accept in ["application/xml", "text/csv;q=0, application/json;q=0"] {
+        let (s, ct) = with_accept(accept).await;
+        assert_eq!(s, StatusCode::NOT_ACCEPTABLE, "{accept}");
+        assert!(ct.starts_with("application/problem+json"), "{accept}: {ct}");
+    }
+});

@@ -928,7 +928,7 @@ both!(
             &app,
             &format!("{path}/register"),
             &registrar.token,
-            Some(&json!({"registration_number": format!("5001{}", &id[..8])})),
+            Some(&json!({"registration_number": format!("5001{}", id.replace('-', ""))})),
         )
         .await;
         let c = get_ok(&app, &path, &stat.token).await;

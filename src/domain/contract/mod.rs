@@ -249,6 +249,8 @@ fn parse_contract_type(
     subtype: Option<&str>,
     refs: &ReferenceData,
 ) -> Option<ContractTypeRef> {
+    // "No subtype" is written "" where the statistics report it, so "" reads as none here too.
+    let subtype = subtype.filter(|s| !s.is_empty());
     if taxonomy != TAXONOMY {
         v.push(
             "taxonomy",

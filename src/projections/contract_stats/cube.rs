@@ -15,7 +15,7 @@ use tokio::sync::RwLock;
 
 mod snapshot;
 
-use super::query::{Cut, DateBasis, Dim, Granularity, Line, Totals};
+use super::query::{self, Cut, DateBasis, Dim, Granularity, Line, Totals};
 use crate::store::log;
 use crate::store::sql::{Arg, Conn};
 use crate::store::{Db, StoreError};
@@ -267,7 +267,7 @@ impl Cube {
     }
 
     /// The cut, from memory. Same lines and totals as `query::run` on the same facts.
-    pub async fn run(&self, cut: &Cut) -> (Vec<Line>, Totals) {
+    pub async fn run(&self, cut: &Cut) -> Result<(Vec<Line>, Totals), StoreError> {
         let inner = self.inner.read().await;
         let from = cut.from.map(day).unwrap_or(i32::MIN);
         let to = cut.to.map(day).unwrap_or(i32::MAX);
@@ -281,9 +281,11 @@ impl Cube {
             .map(|d| DIMS.iter().position(|x| x == d))
             .collect();
         let ip_slot = cut.by.iter().position(|d| *d == Dim::IpKind);
-        let mut groups: HashMap<[u16; 16], (i64, i64, i64), BuildHasherDefault<KeyHasher>> =
+        // Amounts are summed wide: a region's totals can pass what i64 fen holds, and a sum
+        // must never wrap; one that cannot be reported is refused (see `query::fen`).
+        let mut groups: HashMap<[u16; 16], (i64, i128, i128), BuildHasherDefault<KeyHasher>> =
             HashMap::default();
-        let mut totals = (0i64, 0i64, 0i64);
+        let mut totals = (0i64, 0i128, 0i128);
         for r in &inner.rows {
             let (date, month) = match cut.date_basis {
                 DateBasis::Registered => (r.registered, r.registered_month),
@@ -293,8 +295,8 @@ impl Cube {
                 continue;
             }
             totals.0 += r.count;
-            totals.1 += r.amount;
-            totals.2 += r.tech;
+            totals.1 += r.amount as i128;
+            totals.2 += r.tech as i128;
             let mut key = [0u16; 16];
             for (i, d) in cut.by.iter().enumerate() {
                 key[i] = match (d, slots[i]) {
@@ -306,8 +308,8 @@ impl Cube {
             let mut add = |key: [u16; 16]| {
                 let g = groups.entry(key).or_default();
                 g.0 += r.count;
-                g.1 += r.amount;
-                g.2 += r.tech;
+                g.1 += r.amount as i128;
+                g.2 += r.tech as i128;
             };
             match ip_slot {
                 None => add(key),
@@ -323,10 +325,12 @@ impl Cube {
                 }
             }
         }
-        let mut lines: Vec<Line> = groups
-            .into_iter()
-            .filter(|(_, v)| *v != (0, 0, 0))
-            .map(|(key, (count, amount, tech))| Line {
+        let mut lines = Vec::with_capacity(groups.len());
+        for (key, (count, amount, tech)) in groups {
+            if (count, amount, tech) == (0, 0, 0) {
+                continue;
+            }
+            lines.push(Line {
                 keys: cut
                     .by
                     .iter()
@@ -339,17 +343,17 @@ impl Cube {
                     })
                     .collect(),
                 count,
-                contract_amount_fen: amount,
-                technology_amount_fen: tech,
-            })
-            .collect();
+                contract_amount_fen: query::fen(amount)?,
+                technology_amount_fen: query::fen(tech)?,
+            });
+        }
         lines.sort_by(|a, b| a.keys.cmp(&b.keys));
         let totals = Totals {
             count: totals.0,
-            contract_amount_fen: totals.1,
-            technology_amount_fen: totals.2,
+            contract_amount_fen: query::fen(totals.1)?,
+            technology_amount_fen: query::fen(totals.2)?,
         };
-        (lines, totals)
+        Ok((lines, totals))
     }
 
     /// Keeps the cube warm for the life of the service: at start it takes the snapshot at `path`

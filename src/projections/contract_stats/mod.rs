@@ -5,6 +5,7 @@
 
 pub mod cube;
 pub mod facts;
+pub mod numbers;
 pub mod query;
 
 use async_trait::async_trait;

@@ -167,9 +167,13 @@ pub async fn run(conn: &mut Conn<'_>, cut: &Cut) -> Result<(Vec<Line>, Totals), 
         args.push(Arg::Time(as_of));
         conditions.push(format!("recorded_at <= ${}", args.len()));
     }
-    let sums =
-        "CAST(SUM(count_delta) AS BIGINT) AS n, CAST(SUM(amount_delta) AS BIGINT) AS amount, \
-                CAST(SUM(tech_amount_delta) AS BIGINT) AS tech";
+    // Each amount is summed in two halves that cannot overflow (billions of fen and the rest:
+    // integer division and remainder truncate alike on both backends), joined in i128 here.
+    let sums = "CAST(SUM(count_delta) AS BIGINT) AS n, \
+                CAST(SUM(amount_delta / 1000000000) AS BIGINT) AS amount_hi, \
+                CAST(SUM(amount_delta % 1000000000) AS BIGINT) AS amount_lo, \
+                CAST(SUM(tech_amount_delta / 1000000000) AS BIGINT) AS tech_hi, \
+                CAST(SUM(tech_amount_delta % 1000000000) AS BIGINT) AS tech_lo";
     let select: Vec<String> = keys
         .iter()
         .enumerate()
@@ -186,8 +190,7 @@ pub async fn run(conn: &mut Conn<'_>, cut: &Cut) -> Result<(Vec<Line>, Totals), 
         format!(" ORDER BY {}", keys.join(", "))
     };
     let sql = format!(
-        "SELECT {}{sums} FROM {table} WHERE {}{group} \
-         HAVING SUM(count_delta) <> 0 OR SUM(amount_delta) <> 0 OR SUM(tech_amount_delta) <> 0{order}",
+        "SELECT {}{sums} FROM {table} WHERE {}{group}{order}",
         select.iter().map(|s| format!("{s}, ")).collect::<String>(),
         conditions.join(" AND "),
     );
@@ -197,11 +200,23 @@ pub async fn run(conn: &mut Conn<'_>, cut: &Cut) -> Result<(Vec<Line>, Totals), 
         let keys = (0..cut.by.len())
             .map(|i| r.text(&format!("k{i}")))
             .collect::<Result<Vec<_>, _>>()?;
+        let wide = |hi: &str, lo: &str| -> Result<i128, StoreError> {
+            Ok(r.i64(hi)? as i128 * 1_000_000_000 + r.i64(lo)? as i128)
+        };
+        let (count, amount, tech) = (
+            r.i64("n")?,
+            wide("amount_hi", "amount_lo")?,
+            wide("tech_hi", "tech_lo")?,
+        );
+        // Lines that net to nothing are left out, as the cube leaves them out.
+        if (count, amount, tech) == (0, 0, 0) {
+            continue;
+        }
         lines.push(Line {
             keys,
-            count: r.i64("n")?,
-            contract_amount_fen: r.i64("amount")?,
-            technology_amount_fen: r.i64("tech")?,
+            count,
+            contract_amount_fen: fen(amount)?,
+            technology_amount_fen: fen(tech)?,
         });
     }
     // Totals over contracts, not over lines: an IP-kind cut counts a contract once per kind.
@@ -232,6 +247,17 @@ pub async fn run(conn: &mut Conn<'_>, cut: &Cut) -> Result<(Vec<Line>, Totals), 
         technology_amount_fen: 0,
     });
     Ok((lines, totals))
+}
+
+/// An exact sum as the report carries it, or a clear refusal: never a wrapped number.
+pub fn fen(sum: i128) -> Result<i64, StoreError> {
+    i64::try_from(sum).map_err(|_| {
+        StoreError::TooLarge(format!(
+            "a total of this cut ({sum} fen) is beyond the largest amount a report carries \
+             ({} fen); narrow the cut with from and to, or cut it by a dimension",
+            i64::MAX
+        ))
+    })
 }
 
 /// CSV: the dimensions, the count, amounts in fen, and the same amounts in 万元.
