@@ -1,0 +1,171 @@
+//! The rebuild of every read model from the log, over a million events, on both backends:
+//! events per second and the process's resident memory while it runs (sampled every 50 ms).
+//!
+//! The log is written through the service's own event store (listings: a creation and nine
+//! revisions a command, eight writers), so every event is a real one and the catalogue's
+//! projection does real work on each.
+//!
+//! Run by hand: `cargo bench --bench rebuild [-- --events 1000000 --only sqlite]`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use esrs::store::EventStore;
+use esrs::{Aggregate, AggregateState};
+use serde_json::json;
+use techmarket::domain::listing::{Listing, ListingAction, ListingContent, ListingInput};
+use techmarket::domain::{Actor, Command, Role};
+use techmarket::projections::rebuild::rebuild;
+use techmarket::projections::Projections;
+use techmarket::store::event_store::SqlEventStore;
+use techmarket::store::Db;
+use tokio::sync::Semaphore;
+use uuid::Uuid;
+
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+async fn run(name: &str, url: &str, events: usize) {
+    let db = Db::connect(url).await.unwrap();
+    db.migrate().await.unwrap();
+    techmarket::store::reference::seed(&db).await.unwrap();
+    let refs = techmarket::store::reference::load(&db).await.unwrap();
+    let projections = Projections::standard();
+    let store = Arc::new(SqlEventStore::<Listing>::new(
+        db.clone(),
+        projections.clone(),
+    ));
+
+    let input: ListingInput = serde_json::from_value(json!({
+        "title": "高镍三元锂电池正极材料制备技术",
+        "summary": "以高镍三元材料为正极的锂离子电池制备工艺，能量密度提升20%。",
+        "confidential_detail": "烧结温度 780℃",
+        "field": "new_energy",
+        "keywords": ["锂电池", "正极材料"],
+        "trl": 4,
+        "inventors": [{"name": "李雷", "share_percent": 60}, {"name": "韩梅梅", "share_percent": 40}],
+        "transfer_modes": ["assignment"],
+        "pricing_mode": "listed",
+        "asking_price_fen": 5_000_000_000i64,
+        "region": "500106"
+    }))
+    .unwrap();
+    let content = ListingContent::parse(input, &refs).unwrap();
+    let actor = Actor {
+        user_id: Uuid::now_v7(),
+        role: Role::Researcher,
+        organization_id: None,
+    };
+    let mut state = <Listing as Aggregate>::State::default();
+    let mut batch = Vec::new();
+    for i in 0..10 {
+        let action = if i == 0 {
+            ListingAction::Create(content.clone())
+        } else {
+            ListingAction::Revise(content.clone())
+        };
+        for e in Listing::handle_command(&state, Command::new(actor, Utc::now(), action)).unwrap() {
+            state = Listing::apply_event(state, e.clone());
+            batch.push(e);
+        }
+    }
+    let batch = Arc::new(batch);
+
+    let t = Instant::now();
+    let permits = Arc::new(Semaphore::new(8));
+    let mut tasks = Vec::new();
+    for _ in 0..events / batch.len() {
+        let permit = permits.clone().acquire_owned().await.unwrap();
+        let (store, batch) = (store.clone(), batch.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut s = AggregateState::with_id(Uuid::now_v7());
+            store.persist(&mut s, batch.to_vec()).await.unwrap();
+            drop(permit);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    println!(
+        "{name:<9} log written: {events} events in {:.1?} ({:.0} events/s)",
+        t.elapsed(),
+        events as f64 / t.elapsed().as_secs_f64()
+    );
+
+    let before = rss_mib();
+    let peak = Arc::new(std::sync::Mutex::new(before));
+    let done = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let (peak, done) = (peak.clone(), done.clone());
+        std::thread::spawn(move || {
+            while !done.load(Ordering::Relaxed) {
+                let now = rss_mib();
+                let mut p = peak.lock().unwrap();
+                *p = p.max(now);
+                drop(p);
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        })
+    };
+    let t = Instant::now();
+    let report = rebuild(&db, &projections).await.unwrap();
+    let took = t.elapsed();
+    done.store(true, Ordering::Relaxed);
+    sampler.join().unwrap();
+    let peak = *peak.lock().unwrap();
+    println!(
+        "{name:<9} rebuild: {} events in {took:.1?} ({:.0} events/s); RSS {before:.0} MiB before, peak {peak:.0} MiB",
+        report.events,
+        report.events as f64 / took.as_secs_f64()
+    );
+    db.close().await;
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let events: usize = flag("--events")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let only = flag("--only");
+    if only.as_deref() != Some("postgres") {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/rebuild.sqlite?mode=rwc", dir.path().display());
+        run("sqlite", &url, events).await;
+    }
+    if only.as_deref() != Some("sqlite") {
+        let admin = std::env::var("TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        match tokio::time::timeout(Duration::from_secs(3), sqlx::PgPool::connect(&admin)).await {
+            Ok(Ok(pool)) => {
+                let name = format!("techmarket_bench_{}", Uuid::new_v4().simple());
+                sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                let (prefix, _) = admin.rsplit_once('/').unwrap();
+                run("postgres", &format!("{prefix}/{name}"), events).await;
+                sqlx::query(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
+            _ => println!("postgres skipped: nothing answers at {admin}"),
+        }
+    }
+}
