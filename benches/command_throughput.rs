@@ -5,8 +5,11 @@
 //! Run by hand: `cargo bench --bench command_throughput` (optionally `-- 5000` for the count).
 //! It prints its figures; nothing asserts on them.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::Utc;
 use secrecy::SecretString;
@@ -20,21 +23,7 @@ use uuid::Uuid;
 
 const CONCURRENCY: [usize; 2] = [1, 8];
 
-fn body(i: usize) -> serde_json::Value {
-    json!({
-        "title": format!("高镍三元锂电池正极材料制备技术 {i}"),
-        "summary": "以高镍三元材料为正极的锂离子电池制备工艺，能量密度提升20%。",
-        "confidential_detail": "烧结温度 780℃",
-        "field": "new_energy",
-        "keywords": ["锂电池", "正极材料"],
-        "trl": 4,
-        "inventors": [{"name": "李雷", "share_percent": 60}, {"name": "韩梅梅", "share_percent": 40}],
-        "transfer_modes": ["assignment"],
-        "pricing_mode": "listed",
-        "asking_price_fen": 5_000_000_000i64,
-        "region": "500106"
-    })
-}
+use support::listing_body as body;
 
 fn settings(url: String, dir: &std::path::Path) -> Settings {
     Settings {
@@ -191,22 +180,5 @@ async fn main() {
     )
     .await;
 
-    let admin = std::env::var("TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    match tokio::time::timeout(Duration::from_secs(3), sqlx::PgPool::connect(&admin)).await {
-        Ok(Ok(pool)) => {
-            let name = format!("techmarket_bench_{}", Uuid::new_v4().simple());
-            sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-                .execute(&pool)
-                .await
-                .unwrap();
-            let (prefix, _) = admin.rsplit_once('/').unwrap();
-            run_backend("postgres", format!("{prefix}/{name}"), n).await;
-            sqlx::query(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
-        _ => println!("postgres  skipped: nothing answers at {admin}"),
-    }
+    support::with_scratch_postgres(|url| run_backend("postgres", url, n)).await;
 }

@@ -14,9 +14,12 @@
 //! Run by hand: `cargo bench --bench compare [-- --commands 1000 --rounds 5 --only postgres]`.
 //! It prints its figures; nothing asserts on them.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::Utc;
 use esrs::store::postgres::{PgStore, PgStoreBuilder, UuidFormat};
@@ -37,21 +40,7 @@ use uuid::Uuid;
 const WRITERS: [usize; 3] = [1, 8, 32];
 type Event = <Listing as Aggregate>::Event;
 
-fn body(i: usize) -> serde_json::Value {
-    json!({
-        "title": format!("高镍三元锂电池正极材料制备技术 {i}"),
-        "summary": "以高镍三元材料为正极的锂离子电池制备工艺，能量密度提升20%。",
-        "confidential_detail": "烧结温度 780℃",
-        "field": "new_energy",
-        "keywords": ["锂电池", "正极材料"],
-        "trl": 4,
-        "inventors": [{"name": "李雷", "share_percent": 60}, {"name": "韩梅梅", "share_percent": 40}],
-        "transfer_modes": ["assignment"],
-        "pricing_mode": "listed",
-        "asking_price_fen": 5_000_000_000i64,
-        "region": "500106"
-    })
-}
+use support::listing_body as body;
 
 fn settings(url: String, dir: &std::path::Path) -> Settings {
     Settings {
@@ -413,44 +402,17 @@ async fn run_backend(name: &str, url: String, commands: usize, rounds: usize) {
 
 #[tokio::main]
 async fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    let commands: usize = flag("--commands")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000);
-    let rounds: usize = flag("--rounds").and_then(|v| v.parse().ok()).unwrap_or(5);
-    let only = flag("--only");
+    let commands: usize = support::number("--commands", 1000);
+    let rounds: usize = support::number("--rounds", 5);
+    let only = support::flag("--only");
     println!(
         "techmarket write path, side by side: {} cores, {commands} commands a measurement, {rounds} rounds",
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
     );
-
     if only.as_deref() != Some("sqlite") {
-        let admin = std::env::var("TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        match tokio::time::timeout(Duration::from_secs(3), sqlx::PgPool::connect(&admin)).await {
-            Ok(Ok(pool)) => {
-                let name = format!("techmarket_bench_{}", Uuid::new_v4().simple());
-                sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-                    .execute(&pool)
-                    .await
-                    .unwrap();
-                let (prefix, _) = admin.rsplit_once('/').unwrap();
-                run_backend("postgres", format!("{prefix}/{name}"), commands, rounds).await;
-                sqlx::query(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
-                    .execute(&pool)
-                    .await
-                    .unwrap();
-            }
-            _ => println!("postgres skipped: nothing answers at {admin}"),
-        }
+        support::with_scratch_postgres(|url| run_backend("postgres", url, commands, rounds)).await;
     }
     if only.as_deref() != Some("postgres") {
         let dir = tempfile::tempdir().unwrap();

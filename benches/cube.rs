@@ -7,7 +7,10 @@
 //!
 //! Run by hand: `cargo bench --bench cube [-- --facts 1000000 --only sqlite]`.
 
-use std::time::{Duration, Instant};
+#[path = "support/mod.rs"]
+mod support;
+
+use std::time::Instant;
 
 use chrono::Utc;
 use serde_json::json;
@@ -17,13 +20,7 @@ use techmarket::store::Db;
 use uuid::Uuid;
 
 fn rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .unwrap_or(0.0)
-        / 1024.0
+    support::memory_mib("VmRSS")
 }
 
 /// `n` facts, positions 1..=n, then one log entry above them all so the cube reads them.
@@ -135,40 +132,16 @@ async fn run(name: &str, url: &str, n: i64, dir: &std::path::Path) {
 
 #[tokio::main]
 async fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    let n: i64 = flag("--facts")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
-    let only = flag("--only");
+    let n: i64 = support::number("--facts", 1_000_000);
+    let only = support::flag("--only");
     let dir = tempfile::tempdir().unwrap();
     if only.as_deref() != Some("postgres") {
         let url = format!("sqlite://{}/cube.sqlite?mode=rwc", dir.path().display());
         run("sqlite", &url, n, dir.path()).await;
     }
     if only.as_deref() != Some("sqlite") {
-        let admin = std::env::var("TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        match tokio::time::timeout(Duration::from_secs(3), sqlx::PgPool::connect(&admin)).await {
-            Ok(Ok(pool)) => {
-                let name = format!("techmarket_bench_{}", Uuid::new_v4().simple());
-                sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-                    .execute(&pool)
-                    .await
-                    .unwrap();
-                let (prefix, _) = admin.rsplit_once('/').unwrap();
-                run("postgres", &format!("{prefix}/{name}"), n, dir.path()).await;
-                sqlx::query(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
-                    .execute(&pool)
-                    .await
-                    .unwrap();
-            }
-            _ => println!("postgres skipped: nothing answers at {admin}"),
-        }
+        let path = dir.path().to_path_buf();
+        support::with_scratch_postgres(|url| async move { run("postgres", &url, n, &path).await })
+            .await;
     }
 }

@@ -12,6 +12,9 @@
 //!
 //! Run by hand: `cargo bench --bench http_load [-- --seconds 30 --only postgres]`.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -388,15 +391,8 @@ async fn run(name: &str, url: &str, seconds: u64) {
 
 #[tokio::main]
 async fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    let seconds: u64 = flag("--seconds").and_then(|v| v.parse().ok()).unwrap_or(30);
-    let only = flag("--only");
+    let seconds: u64 = support::number("--seconds", 30);
+    let only = support::flag("--only");
     println!(
         "techmarket HTTP under load: {} cores, load generator in this process, server the release binary",
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
@@ -407,23 +403,7 @@ async fn main() {
         run("sqlite", &url, seconds).await;
     }
     if only.as_deref() != Some("sqlite") {
-        let admin = std::env::var("TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        match tokio::time::timeout(Duration::from_secs(3), sqlx::PgPool::connect(&admin)).await {
-            Ok(Ok(pool)) => {
-                let name = format!("techmarket_bench_{}", Uuid::new_v4().simple());
-                sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-                    .execute(&pool)
-                    .await
-                    .unwrap();
-                let (prefix, _) = admin.rsplit_once('/').unwrap();
-                run("postgres", &format!("{prefix}/{name}"), seconds).await;
-                sqlx::query(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
-                    .execute(&pool)
-                    .await
-                    .unwrap();
-            }
-            _ => println!("postgres skipped: nothing answers at {admin}"),
-        }
+        support::with_scratch_postgres(|url| async move { run("postgres", &url, seconds).await })
+            .await;
     }
 }

@@ -7,6 +7,9 @@
 //!
 //! Run by hand: `cargo bench --bench rebuild [-- --events 1000000 --only sqlite]`.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,7 +17,6 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use esrs::store::EventStore;
 use esrs::{Aggregate, AggregateState};
-use serde_json::json;
 use techmarket::domain::listing::{Listing, ListingAction, ListingContent, ListingInput};
 use techmarket::domain::{Actor, Command, Role};
 use techmarket::projections::rebuild::rebuild;
@@ -25,13 +27,7 @@ use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 fn rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .unwrap_or(0.0)
-        / 1024.0
+    support::memory_mib("VmRSS")
 }
 
 async fn run(name: &str, url: &str, events: usize) {
@@ -45,20 +41,7 @@ async fn run(name: &str, url: &str, events: usize) {
         projections.clone(),
     ));
 
-    let input: ListingInput = serde_json::from_value(json!({
-        "title": "高镍三元锂电池正极材料制备技术",
-        "summary": "以高镍三元材料为正极的锂离子电池制备工艺，能量密度提升20%。",
-        "confidential_detail": "烧结温度 780℃",
-        "field": "new_energy",
-        "keywords": ["锂电池", "正极材料"],
-        "trl": 4,
-        "inventors": [{"name": "李雷", "share_percent": 60}, {"name": "韩梅梅", "share_percent": 40}],
-        "transfer_modes": ["assignment"],
-        "pricing_mode": "listed",
-        "asking_price_fen": 5_000_000_000i64,
-        "region": "500106"
-    }))
-    .unwrap();
+    let input: ListingInput = serde_json::from_value(support::listing_body(0)).unwrap();
     let content = ListingContent::parse(input, &refs).unwrap();
     let actor = Actor {
         user_id: Uuid::now_v7(),
@@ -132,40 +115,15 @@ async fn run(name: &str, url: &str, events: usize) {
 
 #[tokio::main]
 async fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    let events: usize = flag("--events")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
-    let only = flag("--only");
+    let events: usize = support::number("--events", 1_000_000);
+    let only = support::flag("--only");
     if only.as_deref() != Some("postgres") {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/rebuild.sqlite?mode=rwc", dir.path().display());
         run("sqlite", &url, events).await;
     }
     if only.as_deref() != Some("sqlite") {
-        let admin = std::env::var("TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        match tokio::time::timeout(Duration::from_secs(3), sqlx::PgPool::connect(&admin)).await {
-            Ok(Ok(pool)) => {
-                let name = format!("techmarket_bench_{}", Uuid::new_v4().simple());
-                sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-                    .execute(&pool)
-                    .await
-                    .unwrap();
-                let (prefix, _) = admin.rsplit_once('/').unwrap();
-                run("postgres", &format!("{prefix}/{name}"), events).await;
-                sqlx::query(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
-                    .execute(&pool)
-                    .await
-                    .unwrap();
-            }
-            _ => println!("postgres skipped: nothing answers at {admin}"),
-        }
+        support::with_scratch_postgres(|url| async move { run("postgres", &url, events).await })
+            .await;
     }
 }

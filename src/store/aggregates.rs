@@ -77,11 +77,7 @@ where
     pub async fn create(&self, id: Uuid, command: A::Command) -> Outcome<A::State> {
         let outcome =
             decide_and_append(&self.store, AggregateState::with_id(id), None, command).await;
-        if outcome.is_ok() {
-            self.appended.notify_waiters();
-            self.appended.notify_one();
-        }
-        outcome
+        self.signalled(outcome)
     }
 
     /// As [`execute`](Self::execute) for a command on an existing stream on behalf of a person:
@@ -116,6 +112,11 @@ where
         command: A::Command,
     ) -> Outcome<A::State> {
         let outcome = execute_on(&self.store, id, expected, check, command).await;
+        self.signalled(outcome)
+    }
+
+    /// Wakes the followers of the log after a command that appended.
+    fn signalled(&self, outcome: Outcome<A::State>) -> Outcome<A::State> {
         if outcome.is_ok() {
             self.appended.notify_waiters();
             self.appended.notify_one();
