@@ -20,7 +20,7 @@ use esrs::store::{EventStore, EventStoreLockGuard, StoreEvent, UnlockOnDrop};
 use esrs::{Aggregate, AggregateState};
 use uuid::Uuid;
 
-use super::log::LoggedEvent;
+use super::log::{LoggedEvent, PG_NEXT_POSITION};
 use super::sql::{Arg, Conn};
 use super::{is_unique_violation, Db, StoreError};
 use crate::domain::{Actor, LoggableEvent};
@@ -225,9 +225,7 @@ async fn insert<E>(
         // (its id shifted, plus the entries it wrote already: see `store::log`).
         let sql = format!(
             "WITH ev AS ({events_sql}), \
-             b AS (SELECT COALESCE((SELECT MAX(position) + 1 FROM event_log \
-                   WHERE position >= x.base AND position < x.base + 1048576), x.base) AS base \
-                   FROM (SELECT pg_current_xact_id()::text::bigint << 20 AS base) x) \
+             b AS ({PG_NEXT_POSITION}) \
              INSERT INTO event_log (position, event_id, aggregate_type, aggregate_id, version, event_type, \
              actor_id, actor_role, recorded_at, payload) \
              SELECT b.base + v.k, v.event_id, v.aggregate_type, v.aggregate_id, v.version, v.event_type, \

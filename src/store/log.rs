@@ -34,6 +34,14 @@ pub const XID_SHIFT: u32 = 20;
 /// The horizon on PostgreSQL: every position below it belongs to a transaction that has ended.
 const PG_HORIZON: &str = "(pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20)";
 
+/// A query of one row, `base`: the current transaction's next position on PostgreSQL (its id
+/// shifted, plus how many entries it wrote already: a probe of the primary key's range that
+/// only this transaction can write). Every append draws its positions from it.
+pub(super) const PG_NEXT_POSITION: &str =
+    "SELECT COALESCE((SELECT MAX(position) + 1 FROM event_log \
+     WHERE position >= x.base AND position < x.base + (1 << 20)), x.base) AS base \
+     FROM (SELECT pg_current_xact_id()::text::bigint << 20 AS base) x";
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LoggedEvent {
     pub position: i64,
@@ -103,13 +111,11 @@ pub async fn append(conn: &mut Conn<'_>, entry: &LoggedEvent) -> Result<i64, Sto
         Arg::Json(entry.payload.clone()),
     ];
     let row = if conn.is_postgres() {
-        // The transaction's next position: its id shifted, plus how many entries it wrote
-        // already (a probe of the primary key's range that only this transaction can write).
         conn.fetch_one(
-            "INSERT INTO event_log (position, event_id, aggregate_type, aggregate_id, version, event_type, actor_id, actor_role, recorded_at, payload) \
-             SELECT COALESCE((SELECT MAX(position) + 1 FROM event_log WHERE position >= b.base AND position < b.base + 1048576), b.base), \
-             $1, $2, $3, $4, $5, $6, $7, $8, $9 \
-             FROM (SELECT pg_current_xact_id()::text::bigint << 20 AS base) b RETURNING position",
+            &format!(
+                "INSERT INTO event_log (position, event_id, aggregate_type, aggregate_id, version, event_type, actor_id, actor_role, recorded_at, payload) \
+                 SELECT b.base, $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM ({PG_NEXT_POSITION}) b RETURNING position"
+            ),
             &args,
         )
         .await?
