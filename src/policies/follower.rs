@@ -115,15 +115,7 @@ pub async fn step(
             cursor.save(&state.db, policy.name()).await?;
         }
     }
-    if !page.complete {
-        return Ok(true);
-    }
-    if page.held_back {
-        // Committed entries wait behind an older transaction: look again in a moment.
-        tokio::time::sleep(log::HELD_BACK_PAUSE).await;
-        return Ok(true);
-    }
-    Ok(false)
+    Ok(page.read_again().await)
 }
 
 /// Handles one page of the log after the policy's saved checkpoint and saves it:

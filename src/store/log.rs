@@ -197,6 +197,21 @@ pub struct Page {
     pub held_back: bool,
 }
 
+impl Page {
+    /// Whether its reader should read again at once: the page was full, or entries wait behind
+    /// an older transaction (then after a short pause, taken here; hold no connection over it).
+    pub async fn read_again(&self) -> bool {
+        if !self.complete {
+            return true;
+        }
+        if self.held_back {
+            tokio::time::sleep(HELD_BACK_PAUSE).await;
+            return true;
+        }
+        false
+    }
+}
+
 /// One round trip however it turns out: a follower woken by every commit must not pay two.
 pub async fn page_after(
     conn: &mut Conn<'_>,

@@ -77,7 +77,7 @@ enum Current {
     Demand(Uuid, Option<DemandData>),
 }
 
-/// Indexes one page of the log; `Ok(false)` when there was nothing new.
+/// Indexes one page of the log; `Ok(false)` when everything committed has been read.
 pub async fn catch_up_once(db: &Db, index: &Arc<SearchIndex>) -> Result<bool, IndexerError> {
     let generation = generation(db).await?;
     let mut checkpoint = index.checkpoint();
@@ -90,19 +90,13 @@ pub async fn catch_up_once(db: &Db, index: &Arc<SearchIndex>) -> Result<bool, In
     }
     let mut rc = db.read().await?;
     let page = log::page_after(&mut rc.conn(), checkpoint.position, PAGE).await?;
-    // Whether to look again at once: more is settled, or entries wait behind an older transaction.
-    let more = !page.complete || page.held_back;
     if page.entries.is_empty() && !restart {
-        if page.held_back {
-            drop(rc);
-            tokio::time::sleep(log::HELD_BACK_PAUSE).await;
-        }
-        return Ok(more);
+        drop(rc);
+        return Ok(page.read_again().await);
     }
-    let page = page.entries;
     let mut touched = HashSet::new();
     let mut current = Vec::new();
-    for e in &page {
+    for e in &page.entries {
         if !touched.insert((e.aggregate_type.clone(), e.aggregate_id)) {
             continue;
         }
@@ -115,7 +109,7 @@ pub async fn catch_up_once(db: &Db, index: &Arc<SearchIndex>) -> Result<bool, In
         }
     }
     drop(rc);
-    if let Some(last) = page.last() {
+    if let Some(last) = page.entries.last() {
         checkpoint.position = last.position;
     }
     if current.is_empty() && !restart {
@@ -130,7 +124,7 @@ pub async fn catch_up_once(db: &Db, index: &Arc<SearchIndex>) -> Result<bool, In
         if index.uncommitted(COMMIT_EVERY) {
             flush(index).await?;
         }
-        return Ok(more);
+        return Ok(page.read_again().await);
     }
     let index = index.clone();
     tokio::task::spawn_blocking(move || -> Result<(), SearchError> {
@@ -158,7 +152,7 @@ pub async fn catch_up_once(db: &Db, index: &Arc<SearchIndex>) -> Result<bool, In
         Ok(())
     })
     .await??;
-    Ok(more)
+    Ok(page.read_again().await)
 }
 
 /// Makes what was read durable (a commit with nothing new but the checkpoint).
