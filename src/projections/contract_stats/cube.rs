@@ -4,8 +4,9 @@
 //! in-memory copy takes a few. The cube holds every fact with its dimensions dictionary-encoded
 //! and follows `contract_stat_facts` by log position up to the settled head (see `store::log`:
 //! nothing at or below it can still appear), so it is another catch-up projection: it answers
-//! from exactly the facts committed up to the log head it has read. The SQL query (`query::run`) stays the reference;
-//! the exactness tests hold the two equal.
+//! from exactly the facts committed up to the log head it has read. The SQL query
+//! (`query::run`) stays the reference; the exactness tests hold the two equal. A snapshot on
+//! disk (`snapshot`) spares a restart the full load.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
