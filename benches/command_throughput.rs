@@ -12,9 +12,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::Utc;
-use secrecy::SecretString;
-use serde_json::json;
-use techmarket::config::Settings;
 use techmarket::domain::listing::{ListingAction, ListingContent, ListingInput};
 use techmarket::domain::{Actor, Command, Role};
 use techmarket::startup::{AppState, Application};
@@ -25,17 +22,7 @@ const CONCURRENCY: [usize; 2] = [1, 8];
 
 use support::listing_body as body;
 
-fn settings(url: String, dir: &std::path::Path) -> Settings {
-    Settings {
-        listen: "127.0.0.1:0".into(),
-        database_url: Some(SecretString::from(url)),
-        data_dir: dir.to_path_buf(),
-        jwt_secret: Some(SecretString::from(
-            "bench-secret-bench-secret-bench-secret-00".to_string(),
-        )),
-        ..Settings::default()
-    }
-}
+use support::settings;
 
 async fn command_path(state: Arc<AppState>, n: usize, concurrency: usize) -> f64 {
     let input: ListingInput = serde_json::from_value(body(0)).unwrap();
@@ -123,24 +110,7 @@ async fn run_backend(name: &str, url: String, n: usize) {
     let state = app.state.clone();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();
-    let creds = json!({"email": "bench@example.cn", "password": "correct horse battery", "display_name": "bench", "role": "researcher"});
-    client
-        .post(format!("{address}/api/v1/auth/register"))
-        .json(&creds)
-        .send()
-        .await
-        .unwrap();
-    let login = json!({"email": creds["email"], "password": creds["password"]});
-    let login: serde_json::Value = client
-        .post(format!("{address}/api/v1/auth/login"))
-        .json(&login)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["access_token"].as_str().unwrap().to_string();
+    let token = support::researcher(&client, &address, "bench@example.cn").await;
     for c in CONCURRENCY {
         let rate = over_http(&address, &token, n, c).await;
         println!("{name:<9} over HTTP     concurrency {c:>2}: {rate:>8.0} listings/s ({n} POST /listings)");

@@ -25,9 +25,6 @@ use chrono::Utc;
 use esrs::store::postgres::{PgStore, PgStoreBuilder, UuidFormat};
 use esrs::store::EventStore;
 use esrs::{Aggregate, AggregateState};
-use secrecy::SecretString;
-use serde_json::json;
-use techmarket::config::Settings;
 use techmarket::domain::listing::{Listing, ListingAction, ListingContent, ListingInput};
 use techmarket::domain::{Actor, Command, Role};
 use techmarket::startup::{AppState, Application};
@@ -42,17 +39,7 @@ type Event = <Listing as Aggregate>::Event;
 
 use support::listing_body as body;
 
-fn settings(url: String, dir: &std::path::Path) -> Settings {
-    Settings {
-        listen: "127.0.0.1:0".into(),
-        database_url: Some(SecretString::from(url)),
-        data_dir: dir.to_path_buf(),
-        jwt_secret: Some(SecretString::from(
-            "bench-secret-bench-secret-bench-secret-00".to_string(),
-        )),
-        ..Settings::default()
-    }
-}
+use support::settings;
 
 fn actor() -> Actor {
     Actor {
@@ -324,27 +311,12 @@ async fn run_backend(name: &str, url: String, commands: usize, rounds: usize) {
     };
 
     let client = reqwest::Client::new();
-    let creds = json!({"email": "bench@example.cn", "password": "correct horse battery", "display_name": "bench", "role": "researcher"});
-    client
-        .post(format!("{address}/api/v1/auth/register"))
-        .json(&creds)
-        .send()
-        .await
-        .unwrap();
-    let login: serde_json::Value = client
-        .post(format!("{address}/api/v1/auth/login"))
-        .json(&json!({"email": creds["email"], "password": creds["password"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = support::researcher(&client, &address, "bench@example.cn").await;
     let bench = Bench {
         state,
         stores: Arc::new(stores),
         address,
-        token: login["access_token"].as_str().unwrap().to_string(),
+        token,
         client,
     };
 

@@ -34,19 +34,10 @@ fn body(i: usize) -> Value {
         "工业机器人减速器",
         "基因检测试剂盒",
     ];
-    json!({
-        "title": format!("{} 制备技术 {i}", topics[i % topics.len()]),
-        "summary": "以高镍三元材料为正极的锂离子电池制备工艺，能量密度提升20%。",
-        "confidential_detail": "烧结温度 780℃",
-        "field": "new_energy",
-        "keywords": ["锂电池", "正极材料"],
-        "trl": 4,
-        "inventors": [{"name": "李雷", "share_percent": 60}, {"name": "韩梅梅", "share_percent": 40}],
-        "transfer_modes": ["assignment"],
-        "pricing_mode": "listed",
-        "asking_price_fen": 5_000_000_000i64,
-        "region": "500106"
-    })
+    // The shared listing under varied titles, so searches find different sets.
+    let mut b = support::listing_body(i);
+    b["title"] = json!(format!("{} 制备技术 {i}", topics[i % topics.len()]));
+    b
 }
 
 struct Server {
@@ -290,23 +281,7 @@ async fn run(name: &str, url: &str, seconds: u64) {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let creds = json!({"email": "load@example.cn", "password": "correct horse battery", "display_name": "load", "role": "researcher"});
-    client
-        .post(format!("{base}/api/v1/auth/register"))
-        .json(&creds)
-        .send()
-        .await
-        .unwrap();
-    let login: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"email": creds["email"], "password": creds["password"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["access_token"].as_str().unwrap().to_string();
+    let token = support::researcher(&client, &base, "load@example.cn").await;
     // A reviewer, added by an operator as the README says, to publish what is to be read.
     let added = Command::new(env!("CARGO_BIN_EXE_techmarket"))
         .args([
@@ -315,7 +290,7 @@ async fn run(name: &str, url: &str, seconds: u64) {
             "--email",
             "tm@example.cn",
             "--password",
-            "correct horse battery",
+            support::PASSWORD,
         ])
         .args(["--role", "tech_manager"])
         .env("DATABASE_URL", url)
@@ -328,16 +303,7 @@ async fn run(name: &str, url: &str, seconds: u64) {
         "{}",
         String::from_utf8_lossy(&added.stderr)
     );
-    let reviewer: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"email": "tm@example.cn", "password": "correct horse battery"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let reviewer = reviewer["access_token"].as_str().unwrap().to_string();
+    let reviewer = support::login(&client, &base, "tm@example.cn").await;
     // Something to read: 2,000 published listings.
     let mut ids = Vec::new();
     for i in 0..2000 {

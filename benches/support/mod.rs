@@ -77,3 +77,44 @@ where
         .await
         .unwrap();
 }
+
+/// The service's settings for a bench: port 0, `url`'s database, `dir` for its files.
+pub fn settings(url: String, dir: &std::path::Path) -> techmarket::config::Settings {
+    techmarket::config::Settings {
+        listen: "127.0.0.1:0".into(),
+        database_url: Some(secrecy::SecretString::from(url)),
+        data_dir: dir.to_path_buf(),
+        jwt_secret: Some(secrecy::SecretString::from(
+            "bench-secret-bench-secret-bench-secret-00".to_string(),
+        )),
+        ..techmarket::config::Settings::default()
+    }
+}
+
+/// The password of every account a bench makes.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Signs in at `base` (`http://host:port`); the access token.
+pub async fn login(client: &reqwest::Client, base: &str, email: &str) -> String {
+    let v: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["access_token"].as_str().unwrap().to_string()
+}
+
+/// Registers a researcher at `base` and signs in; the access token.
+pub async fn researcher(client: &reqwest::Client, base: &str, email: &str) -> String {
+    client
+        .post(format!("{base}/api/v1/auth/register"))
+        .json(&json!({"email": email, "password": PASSWORD, "display_name": "bench", "role": "researcher"}))
+        .send()
+        .await
+        .unwrap();
+    login(client, base, email).await
+}
