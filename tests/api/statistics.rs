@@ -46,6 +46,19 @@ fn contract_body(
     })
 }
 
+/// A one-万元 consulting contract between two parties with no organization.
+fn small_contract(app: &TestApp) -> Value {
+    contract_body(
+        app,
+        ("consulting", None),
+        "new_energy",
+        party("甲", "021", "500106"),
+        party("乙", "150", "500112"),
+        1_000_000,
+        1_000_000,
+    )
+}
+
 struct Desk {
     seller: TestUser,
     registrar: TestUser,
@@ -485,15 +498,7 @@ both!(
     bad_registrations_are_refused_and_append_nothing,
     |app: TestApp| async move {
         let d = desk(&app).await;
-        let ok = contract_body(
-            &app,
-            ("consulting", None),
-            "new_energy",
-            party("甲", "021", "500106"),
-            party("乙", "150", "500112"),
-            1_000_000,
-            1_000_000,
-        );
+        let ok = small_contract(&app);
         let submitted = {
             let (_, v) = json_of(
                 app.post("/api/v1/contracts", Some(&d.seller.token), Some(&ok))
@@ -1419,20 +1424,7 @@ both!(
     |app: TestApp| async move {
         let d = desk(&app).await;
         // One real registration, so the log's head is past the facts' position.
-        registered(
-            &app,
-            &d,
-            &contract_body(
-                &app,
-                ("consulting", None),
-                "new_energy",
-                party("甲", "021", "500106"),
-                party("乙", "150", "500112"),
-                1_000_000,
-                1_000_000,
-            ),
-        )
-        .await;
+        registered(&app, &d, &small_contract(&app)).await;
         let real = stats(&app, &d.stat.token, "").await["totals"]["contract_amount_fen"]
             .as_i64()
             .unwrap();
@@ -1491,15 +1483,7 @@ both!(
     a_registration_number_is_held_by_one_contract,
     |app: TestApp| async move {
         let d = desk(&app).await;
-        let body = contract_body(
-            &app,
-            ("consulting", None),
-            "new_energy",
-            party("甲", "021", "500106"),
-            party("乙", "150", "500112"),
-            1_000_000,
-            1_000_000,
-        );
+        let body = small_contract(&app);
         let holder = registered(&app, &d, &body).await;
         let number = format!("5001{}", holder.replace('-', ""));
         let accepted = || async {
@@ -1576,15 +1560,9 @@ both!(
         let org = app.organization("重庆某研究院", "021", "500106").await;
         // The buyer: a researcher submits for no organization as the seller here.
         let with_buyer = |buyer: Value| {
-            contract_body(
-                &app,
-                ("consulting", None),
-                "new_energy",
-                party("甲", "021", "500106"),
-                buyer,
-                1_000_000,
-                1_000_000,
-            )
+            let mut body = small_contract(&app);
+            body["buyer"] = buyer;
+            body
         };
         let mut false_buyer = party("重庆某研究院", "150", "510000");
         false_buyer["organization_id"] = json!(org);
@@ -1650,15 +1628,8 @@ both!(
 both!(a_report_says_what_it_cannot_do, |app: TestApp| async move {
     let d = desk(&app).await;
     // The subtype a report writes for "none" is accepted as input.
-    let body = contract_body(
-        &app,
-        ("consulting", Some("")),
-        "new_energy",
-        party("甲", "021", "500106"),
-        party("乙", "150", "500112"),
-        1_000_000,
-        1_000_000,
-    );
+    let mut body = small_contract(&app);
+    body["contract_subtype"] = json!("");
     registered(&app, &d, &body).await;
     let v = stats(&app, &d.stat.token, "by=subtype").await;
     assert_eq!(v["items"][0]["subtype"], "", "{v}");
