@@ -1,24 +1,32 @@
-//! Contract registration and statistics at scale: registers N contracts (default 1,000,000)
-//! with realistic spreads (Chongqing districts, other provinces and abroad; every field and
-//! 2026 type; amounts log-uniform from 1万元 to 5亿元; registrations over two years) through
-//! the real command path on SQLite, then prints registration throughput, p50/p99 of one- and
-//! two-dimension cuts over HTTP, the same with `as_of`, and rebuild time and peak memory.
+//! The million, for real: N contracts (default 1,000,000) registered through the command path
+//! (submit, accept, expert review when required, register; not copied facts) with realistic
+//! spreads (Chongqing districts, other provinces and abroad; every field and 2026 type; amounts
+//! log-uniform from 1万元 to 5亿元; registrations over two years), and M published listings
+//! (default 100,000) to search. Then the service starts as a user runs it (the release binary,
+//! its own process) on that database and answers over HTTP: the statistics cube's cold start,
+//! p50/p99/max of one- and two-dimension cuts with and without `as_of`, search p50/p99/max, and
+//! the server's resident memory with it all loaded.
 //!
-//! Run by hand: `cargo bench --bench contracts` (or `-- 100000` for a smaller load).
+//! The load runs in a child process (this bench run again with `--load`), so that everything it
+//! held, the search index's writer included, is let go before the server opens the same folder.
+//!
+//! Run by hand: `cargo bench --bench contracts [-- --contracts 1000000 --listings 100000
+//! --only postgres|sqlite]` (both backends by default; PostgreSQL first).
+
+#[path = "support/mod.rs"]
+mod support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use secrecy::SecretString;
-use techmarket::config::Settings;
 use techmarket::domain::calendar::china_date;
 use techmarket::domain::contract::{
     ContractAction, ContractContent, ContractInput, WorkingCalendar,
 };
+use techmarket::domain::listing::{ListingAction, ListingContent, ListingInput};
 use techmarket::domain::{Actor, Command, Role};
 use techmarket::startup::Application;
 use tokio::sync::Semaphore;
@@ -77,51 +85,35 @@ fn input(rng: &mut StdRng, today: chrono::NaiveDate) -> ContractInput {
     .unwrap()
 }
 
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .unwrap_or("0")
-                    .parse()
-                    .unwrap_or(0)
-            })
-        })
-        .unwrap_or(0)
-}
-
 fn percentiles(mut xs: Vec<Duration>) -> String {
     xs.sort();
     let p = |q: f64| xs[((xs.len() as f64 - 1.0) * q).round() as usize];
-    format!("p50 {:>8.2?}  p99 {:>8.2?}", p(0.50), p(0.99))
+    format!(
+        "p50 {:>8.2?}  p99 {:>8.2?}  max {:>8.2?}",
+        p(0.50),
+        p(0.99),
+        p(1.0)
+    )
 }
 
-#[tokio::main]
-async fn main() {
-    let n: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(1_000_000);
-    let dir = tempfile::tempdir().unwrap();
-    let settings = Settings {
-        listen: "127.0.0.1:0".into(),
-        database_url: Some(SecretString::from(format!(
-            "sqlite://{}/bench.sqlite?mode=rwc",
-            dir.path().display()
-        ))),
-        data_dir: dir.path().to_path_buf(),
-        jwt_secret: Some(SecretString::from(
-            "bench-secret-bench-secret-bench-secret-00".to_string(),
-        )),
-        ..Settings::default()
-    };
-    let app = Application::build(settings).await.unwrap();
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let state = app.state.clone();
-    tokio::spawn(app.run_until_stopped());
+/// Topics the listings' titles are drawn from, so that searches find sets of different sizes.
+const TOPICS: &[&str] = &[
+    "锂电池正极材料",
+    "钠离子电池",
+    "石墨烯导热膜",
+    "工业机器人减速器",
+    "基因检测试剂盒",
+    "页岩气压裂",
+    "柑橘保鲜",
+    "桥梁健康监测",
+];
 
+/// The child's part: everything through the command path, then exit.
+async fn load(url: String, dir: std::path::PathBuf, contracts: usize, listings: usize) {
+    let app = Application::build(support::settings(url, &dir))
+        .await
+        .unwrap();
+    let state = app.state.clone();
     let submitter = Actor {
         user_id: Uuid::now_v7(),
         role: Role::TechManager,
@@ -132,23 +124,28 @@ async fn main() {
         role: Role::Registrar,
         organization_id: None,
     };
+    let researcher = Actor {
+        user_id: Uuid::now_v7(),
+        role: Role::Researcher,
+        organization_id: None,
+    };
     let calendar = WorkingCalendar::new([], []);
     // Registrations spread over two years: start the clock two years back and move it on.
     state.clock.advance(chrono::Duration::days(-730));
     let mut rng = StdRng::seed_from_u64(20261121);
     let permits = Arc::new(Semaphore::new(16));
     let started = Instant::now();
-    let mut mid_load = None;
     let mut tasks: Vec<tokio::task::JoinHandle<()>> = Vec::new();
-    for i in 0..n {
-        if i > 0 && i % (n / 730).max(1) == 0 {
+    for i in 0..contracts {
+        if i > 0 && i % (contracts / 730).max(1) == 0 {
             state.clock.advance(chrono::Duration::days(1));
         }
-        if i == n / 2 {
+        if i == contracts / 2 {
             for t in tasks.drain(..) {
                 t.await.unwrap();
             }
-            mid_load = Some(Utc::now());
+            // The parent cuts `as_of` this instant: half the contracts.
+            std::fs::write(dir.join("as_of"), chrono::Utc::now().to_rfc3339()).unwrap();
         }
         let now = state.clock.now();
         let content = ContractContent::parse(
@@ -166,41 +163,26 @@ async fn main() {
             let c = &state.aggregates.contracts;
             let id = Uuid::now_v7();
             let expert = content.requires_expert_review();
-            c.execute(
-                id,
-                None,
-                Command::new(submitter, now, ContractAction::Submit(content)),
-            )
-            .await
-            .unwrap();
-            c.execute(
-                id,
-                None,
-                Command::new(registrar, now, ContractAction::Accept { calendar }),
-            )
-            .await
-            .unwrap();
+            let mut actions = vec![
+                (submitter, ContractAction::Submit(content)),
+                (registrar, ContractAction::Accept { calendar }),
+            ];
             if expert {
-                c.execute(
-                    id,
-                    None,
-                    Command::new(
-                        registrar,
-                        now,
-                        ContractAction::ExpertReview {
-                            opinion: "同意".into(),
-                        },
-                    ),
-                )
-                .await
-                .unwrap();
+                let opinion = "同意".into();
+                actions.push((registrar, ContractAction::ExpertReview { opinion }));
             }
-            let reg = ContractAction::Register {
-                registration_number: id.simple().to_string(),
-            };
-            c.execute(id, None, Command::new(registrar, now, reg))
-                .await
-                .unwrap();
+            let registration_number = id.simple().to_string();
+            actions.push((
+                registrar,
+                ContractAction::Register {
+                    registration_number,
+                },
+            ));
+            for (who, action) in actions {
+                c.execute(id, None, Command::new(who, now, action))
+                    .await
+                    .unwrap();
+            }
             drop(permit);
         }));
         if i % 100_000 == 99_999 {
@@ -211,19 +193,118 @@ async fn main() {
             );
         }
     }
-    for t in tasks {
+    for t in tasks.drain(..) {
         t.await.unwrap();
     }
     let took = started.elapsed();
     println!(
-        "registered {n} contracts in {took:.1?}: {:.0} contracts/s through the command path",
-        n as f64 / took.as_secs_f64()
+        "registered {contracts} contracts in {took:.1?}: {:.0} contracts/s through the command path",
+        contracts as f64 / took.as_secs_f64()
     );
 
+    let started = Instant::now();
+    for i in 0..listings {
+        let mut body = support::listing_body(i);
+        body["title"] = serde_json::json!(format!("{} 制备技术 {i}", TOPICS[i % TOPICS.len()]));
+        let input: ListingInput = serde_json::from_value(body).unwrap();
+        let content = ListingContent::parse(input, &state.refs).unwrap();
+        let (state, permit) = (
+            state.clone(),
+            permits.clone().acquire_owned().await.unwrap(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let (l, id, now) = (
+                &state.aggregates.listings,
+                Uuid::now_v7(),
+                state.clock.now(),
+            );
+            for (who, action) in [
+                (researcher, ListingAction::Create(content)),
+                (researcher, ListingAction::Submit),
+                (submitter, ListingAction::Publish),
+            ] {
+                l.execute(id, None, Command::new(who, now, action))
+                    .await
+                    .unwrap();
+            }
+            drop(permit);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    println!(
+        "published {listings} listings in {:.1?} (create, submit, publish each)",
+        started.elapsed()
+    );
+    // The search index and the cube's snapshot are written in the background: let them settle.
+    let waited = Instant::now();
+    let head = {
+        let mut read = state.db.read().await.unwrap();
+        techmarket::store::log::head(&mut read.conn())
+            .await
+            .unwrap()
+    };
+    assert!(
+        state.search.wait_for(head, Duration::from_secs(600)).await,
+        "the search index did not catch up"
+    );
+    println!(
+        "search index caught up {:.1?} after the load",
+        waited.elapsed()
+    );
+}
+
+async fn timed(client: &reqwest::Client, url: &str, token: Option<&str>, n: usize) -> String {
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let mut req = client.get(url);
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        let r = req.send().await.unwrap();
+        assert!(r.status().is_success(), "{url}: {}", r.status());
+        r.bytes().await.unwrap();
+        times.push(t.elapsed());
+    }
+    percentiles(times)
+}
+
+async fn run(name: &str, url: &str, dir: &std::path::Path, contracts: usize, listings: usize) {
+    println!("\n{name}: {contracts} contracts, {listings} listings");
+    let loaded = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--load", "--url", url, "--dir"])
+        .arg(dir)
+        .args(["--contracts", &contracts.to_string()])
+        .args(["--listings", &listings.to_string()])
+        .status()
+        .unwrap();
+    assert!(loaded.success(), "the load failed");
+
+    support::add_user(url, dir, "stat@example.cn", "statistician");
+    let server = support::Server::start(url, dir);
     let client = reqwest::Client::new();
-    let as_of = mid_load
-        .unwrap()
-        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let started = Instant::now();
+    server.ready(&client).await;
+    println!("server ready in {:.2?}", started.elapsed());
+    let base = &server.base;
+    let token = support::login(&client, base, "stat@example.cn").await;
+    // The first cut waits for the cube: restored from its snapshot, or loaded from the facts.
+    let t = Instant::now();
+    let first = timed(
+        &client,
+        &format!("{base}/api/v1/stats/contracts"),
+        Some(&token),
+        1,
+    )
+    .await;
+    println!(
+        "first statistics answer {:.2?} after the server was ready ({first})",
+        t.elapsed()
+    );
+    let as_of = std::fs::read_to_string(dir.join("as_of")).unwrap_or_default();
+    let as_of = as_of.trim().replace('+', "%2B");
     let cuts: [(&str, String); 6] = [
         ("one dimension: by=field", "by=field".into()),
         (
@@ -247,151 +328,54 @@ async fn main() {
             format!("by=type,seller_region&as_of={as_of}"),
         ),
     ];
-    let token = {
-        let admin = techmarket::domain::user::RegistrationInput {
-            email: "stat@example.cn".into(),
-            password: SecretString::from("correct horse battery".to_string()),
-            display_name: "统计".into(),
-            role: Role::Statistician,
-            organization_id: None,
-        };
-        techmarket::accounts::create_user(
-            &state.db,
-            techmarket::domain::user::NewUser::parse(admin, false).unwrap(),
-            false,
-            techmarket::accounts::OPERATOR,
-        )
-        .await
-        .unwrap();
-        let r: serde_json::Value = client
-            .post(format!("{address}/api/v1/auth/login"))
-            .json(&serde_json::json!({"email": "stat@example.cn", "password": "correct horse battery"}))
-            .send().await.unwrap().json().await.unwrap();
-        r["access_token"].as_str().unwrap().to_string()
-    };
-    // The first request loads the in-memory cube from the facts: time it apart from the cuts.
-    let t = Instant::now();
-    let r = client
-        .get(format!("{address}/api/v1/stats/contracts"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
-    r.bytes().await.unwrap();
-    println!(
-        "first request, loading the statistics cube ({} facts): {:.2?}",
-        state.stats_cube.fact_count().await,
-        t.elapsed()
-    );
-    for (name, q) in &cuts {
-        let mut times = Vec::new();
-        for _ in 0..30 {
-            let t = Instant::now();
-            let r = client
-                .get(format!(
-                    "{address}/api/v1/stats/contracts?{}",
-                    q.replace('+', "%2B")
-                ))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap();
-            assert!(r.status().is_success(), "{q}: {}", r.status());
-            r.bytes().await.unwrap();
-            times.push(t.elapsed());
-        }
-        println!("stats {name:<42} {}", percentiles(times));
-    }
-
-    // Cut latency at a larger scale without another long load: copy the facts (distinct keys,
-    // same log positions, so the cube reads them) until there are `scale` times as many, reset
-    // the cube, and time the same cuts again.
-    let scale: i64 = std::env::var("FACT_SCALE")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(4);
-    if scale > 1 {
-        let cols = "recorded_at, registered_basis, signing_date, count_delta, amount_delta, tech_amount_delta, \
-                    taxonomy, contract_type, subtype, field, seller_nature, buyer_nature, seller_region, buyer_region, \
-                    seller_province, buyer_province, seller_zone, buyer_zone, flow, ip_kinds";
-        let mut tx = state.db.begin().await.unwrap();
-        for k in 1..scale {
-            tx.conn()
-                .execute(
-                    &format!(
-                        "INSERT INTO contract_stat_facts (contract_id, seq, part, position, {cols}) \
-                         SELECT contract_id, seq, part + {}, position, {cols} FROM contract_stat_facts WHERE part < 10",
-                        10 * k
-                    ),
-                    &[],
-                )
-                .await
-                .unwrap();
-        }
-        tx.conn()
-            .execute(
-                "INSERT INTO projection_generations (name, generation) VALUES ('sql_read_models', 1) \
-                 ON CONFLICT (name) DO UPDATE SET generation = projection_generations.generation + 1",
-                &[],
-            )
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        let t = Instant::now();
-        let r = client
-            .get(format!("{address}/api/v1/stats/contracts"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success());
-        r.bytes().await.unwrap();
+    for (what, q) in &cuts {
+        let url = format!("{base}/api/v1/stats/contracts?{q}");
         println!(
-            "facts copied x{scale}: reloading the cube ({} facts): {:.2?}",
-            state.stats_cube.fact_count().await,
-            t.elapsed()
+            "stats  {what:<42} {}",
+            timed(&client, &url, Some(&token), 200).await
         );
-        for (name, q) in &cuts {
-            let mut times = Vec::new();
-            for _ in 0..30 {
-                let t = Instant::now();
-                let r = client
-                    .get(format!(
-                        "{address}/api/v1/stats/contracts?{}",
-                        q.replace('+', "%2B")
-                    ))
-                    .bearer_auth(&token)
-                    .send()
-                    .await
-                    .unwrap();
-                assert!(r.status().is_success(), "{q}: {}", r.status());
-                r.bytes().await.unwrap();
-                times.push(t.elapsed());
-            }
-            println!("stats x{scale} {name:<39} {}", percentiles(times));
-        }
-        // Put the facts back as the log makes them before the rebuild is timed.
-        let mut tx = state.db.begin().await.unwrap();
-        tx.conn()
-            .execute("DELETE FROM contract_stat_facts WHERE part >= 10", &[])
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
     }
-
-    // Rebuild with a fresh peak-memory mark (writing 5 to clear_refs resets VmHWM on Linux).
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-    let before = peak_rss_kib();
-    let t = Instant::now();
-    let report = techmarket::projections::rebuild::rebuild(&state.db, &state.projections)
-        .await
-        .unwrap();
+    let searches = [
+        ("a topic (1 in 8 listings)", "钠离子电池"),
+        ("words in every listing", "正极材料 锂电池"),
+        ("one listing's number", "77777"),
+        ("nothing matches", "量子计算机"),
+    ];
+    for (what, q) in searches {
+        let url = format!("{base}/api/v1/listings?q={q}");
+        println!(
+            "search {what:<42} {}",
+            timed(&client, &url, None, 200).await
+        );
+    }
+    let (cpu, peak) = server.usage();
     println!(
-        "rebuild of every read model from {} events: {:.1?}; peak RSS during it {} MiB (before {} MiB)",
-        report.events,
-        t.elapsed(),
-        peak_rss_kib() / 1024,
-        before / 1024
+        "server memory with everything loaded: RSS {:.0} MiB now, peak {peak:.0} MiB; CPU {cpu:.1} s since start",
+        server.rss_mib()
     );
+}
+
+#[tokio::main]
+async fn main() {
+    let contracts: usize = support::number("--contracts", 1_000_000);
+    let listings: usize = support::number("--listings", 100_000);
+    if std::env::args().any(|a| a == "--load") {
+        let url = support::flag("--url").unwrap();
+        let dir = support::flag("--dir").unwrap().into();
+        load(url, dir, contracts, listings).await;
+        return;
+    }
+    let only = support::flag("--only");
+    if only.as_deref() != Some("sqlite") {
+        support::with_scratch_postgres(|url| async move {
+            let dir = tempfile::tempdir().unwrap();
+            run("postgres", &url, dir.path(), contracts, listings).await;
+        })
+        .await;
+    }
+    if only.as_deref() != Some("postgres") {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/bench.sqlite?mode=rwc", dir.path().display());
+        run("sqlite", &url, dir.path(), contracts, listings).await;
+    }
 }

@@ -15,7 +15,6 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -38,69 +37,6 @@ fn body(i: usize) -> Value {
     let mut b = support::listing_body(i);
     b["title"] = json!(format!("{} 制备技术 {i}", topics[i % topics.len()]));
     b
-}
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(database_url: &str, data_dir: &std::path::Path) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_techmarket"))
-            .env("DATABASE_URL", database_url)
-            .env("APP_LISTEN", format!("127.0.0.1:{port}"))
-            .env("APP_DATA_DIR", data_dir)
-            .env("APP_REGISTER_MAX_PER_ADDRESS", "1000")
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the techmarket binary starts");
-        Server {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        }
-    }
-
-    /// (user + system CPU seconds, peak RSS in MiB) of the server so far.
-    fn usage(&self) -> (f64, f64) {
-        let pid = self.child.id();
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        // Fields after the command name (which may hold spaces) start after the last ')'.
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map(|(_, r)| r.split_whitespace().collect())
-            .unwrap_or_default();
-        let ticks = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|v| v.parse::<f64>().ok())
-                .unwrap_or(0.0)
-        };
-        // utime and stime are fields 14 and 15 of the line, 11 and 12 after the name.
-        let cpu = (ticks(11) + ticks(12)) / 100.0;
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        let hwm = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .unwrap_or(0.0)
-            / 1024.0;
-        (cpu, hwm)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[derive(Clone)]
@@ -261,48 +197,16 @@ fn pct(v: &[Duration], p: f64) -> String {
 
 async fn run(name: &str, url: &str, seconds: u64) {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(url, dir.path());
+    let server = support::Server::start(url, dir.path());
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(4096)
         .build()
         .unwrap();
     let base = server.base.clone();
-    let ready = Instant::now();
-    while client
-        .get(format!("{base}/readyz"))
-        .send()
-        .await
-        .map(|r| !r.status().is_success())
-        .unwrap_or(true)
-    {
-        assert!(
-            ready.elapsed() < Duration::from_secs(60),
-            "the server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    server.ready(&client).await;
     let token = support::researcher(&client, &base, "load@example.cn").await;
     // A reviewer, added by an operator as the README says, to publish what is to be read.
-    let added = Command::new(env!("CARGO_BIN_EXE_techmarket"))
-        .args([
-            "user",
-            "add",
-            "--email",
-            "tm@example.cn",
-            "--password",
-            support::PASSWORD,
-        ])
-        .args(["--role", "tech_manager"])
-        .env("DATABASE_URL", url)
-        .env("APP_DATA_DIR", dir.path())
-        .env("RUST_LOG", "error")
-        .output()
-        .unwrap();
-    assert!(
-        added.status.success(),
-        "{}",
-        String::from_utf8_lossy(&added.stderr)
-    );
+    support::add_user(url, dir.path(), "tm@example.cn", "tech_manager");
     let reviewer = support::login(&client, &base, "tm@example.cn").await;
     // Something to read: 2,000 published listings.
     let mut ids = Vec::new();

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use std::future::Future;
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -41,7 +42,15 @@ pub fn number<T: std::str::FromStr>(name: &str, default: T) -> T {
 
 /// A line of `/proc/self/status` in MiB (`VmRSS`, `VmHWM`).
 pub fn memory_mib(key: &str) -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    memory_of("/proc/self/status", key)
+}
+
+fn proc_status_mib(pid: u32, key: &str) -> f64 {
+    memory_of(&format!("/proc/{pid}/status"), key)
+}
+
+fn memory_of(path: &str, key: &str) -> f64 {
+    let status = std::fs::read_to_string(path).unwrap_or_default();
     status
         .lines()
         .find_map(|l| l.strip_prefix(key).and_then(|v| v.strip_prefix(':')))
@@ -117,4 +126,101 @@ pub async fn researcher(client: &reqwest::Client, base: &str, email: &str) -> St
         .await
         .unwrap();
     login(client, base, email).await
+}
+
+/// The service as a user runs it: the release binary in a process of its own.
+pub struct Server {
+    child: Child,
+    pub base: String,
+}
+
+impl Server {
+    /// Waits (up to a minute) until `/readyz` answers 200.
+    pub async fn ready(&self, client: &reqwest::Client) {
+        let started = std::time::Instant::now();
+        while client
+            .get(format!("{}/readyz", self.base))
+            .send()
+            .await
+            .map(|r| !r.status().is_success())
+            .unwrap_or(true)
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the server did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The server's resident memory now, in MiB.
+    pub fn rss_mib(&self) -> f64 {
+        proc_status_mib(self.child.id(), "VmRSS")
+    }
+
+    pub fn start(database_url: &str, data_dir: &std::path::Path) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_techmarket"))
+            .env("DATABASE_URL", database_url)
+            .env("APP_LISTEN", format!("127.0.0.1:{port}"))
+            .env("APP_DATA_DIR", data_dir)
+            .env("APP_REGISTER_MAX_PER_ADDRESS", "1000")
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the techmarket binary starts");
+        Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// (user + system CPU seconds, peak RSS in MiB) of the server so far.
+    pub fn usage(&self) -> (f64, f64) {
+        let pid = self.child.id();
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // Fields after the command name (which may hold spaces) start after the last ')'.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, r)| r.split_whitespace().collect())
+            .unwrap_or_default();
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        // utime and stime are fields 14 and 15 of the line, 11 and 12 after the name.
+        let cpu = (ticks(11) + ticks(12)) / 100.0;
+        (cpu, proc_status_mib(pid, "VmHWM"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Adds an account as an operator does, with the service's own command line.
+pub fn add_user(url: &str, dir: &std::path::Path, email: &str, role: &str) {
+    let added = Command::new(env!("CARGO_BIN_EXE_techmarket"))
+        .args(["user", "add", "--email", email, "--password", PASSWORD])
+        .args(["--role", role])
+        .env("DATABASE_URL", url)
+        .env("APP_DATA_DIR", dir)
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
 }

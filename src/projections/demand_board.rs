@@ -2,17 +2,14 @@
 //! full state as a JSON document, evolved by the aggregate's own `apply_event` (as the listing
 //! catalogue does). Also answers the expiry task: which published demands are past their day.
 
-use async_trait::async_trait;
 use chrono::NaiveDate;
-use esrs::Aggregate;
 use uuid::Uuid;
 
 use super::doc::{self, DocRow};
+use super::fold::DocModel;
 use super::search::province_of;
-use super::Projection;
 use crate::domain::demand::{Demand, DemandData, DemandEvent, DemandState};
-use crate::domain::{Actor, Recorded, Role};
-use crate::store::log::LoggedEvent;
+use crate::domain::{Actor, Role};
 use crate::store::sql::{Arg, Conn};
 use crate::store::StoreError;
 
@@ -20,57 +17,54 @@ pub const TABLE: &str = "demand_view";
 
 pub struct DemandBoard;
 
-#[async_trait]
-impl Projection for DemandBoard {
-    fn name(&self) -> &'static str {
-        "demand_board"
+impl DocModel for DemandBoard {
+    type Aggregate = Demand;
+    type Event = DemandEvent;
+    type Data = DemandData;
+    const NAME: &'static str = "demand_board";
+    const TABLE: &'static str = TABLE;
+    const TABLES: &'static [&'static str] = &[TABLE];
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "version",
+        "status",
+        "kind",
+        "owner_id",
+        "field",
+        "region",
+        "region_province",
+        "valid_until",
+        "trl_min",
+        "title",
+        "updated_at",
+        "doc",
+        "was_published",
+    ];
+
+    fn state(demand: Option<DemandData>) -> DemandState {
+        DemandState { demand }
     }
 
-    fn tables(&self) -> &'static [&'static str] {
-        &[TABLE]
+    fn data(state: DemandState) -> Option<DemandData> {
+        state.demand
     }
 
-    async fn apply(&self, conn: &mut Conn<'_>, event: &LoggedEvent) -> Result<(), StoreError> {
-        if event.aggregate_type != Demand::NAME {
-            return Ok(());
-        }
-        let recorded: Recorded<DemandEvent> = serde_json::from_value(event.payload.clone())?;
-        let current = doc::before(conn, TABLE, event).await?;
-        let Some(d) = Demand::apply_event(DemandState { demand: current }, recorded).demand else {
-            return Err(StoreError::Other(format!(
-                "demand {} has no creation event",
-                event.aggregate_id
-            )));
-        };
+    fn values(d: &DemandData) -> Result<Vec<Arg>, StoreError> {
         let c = &d.content;
-        conn.execute(
-            "INSERT INTO demand_view (id, version, status, kind, owner_id, field, region, region_province, \
-             valid_until, trl_min, title, updated_at, doc, was_published) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-             ON CONFLICT (id) DO UPDATE SET version = excluded.version, status = excluded.status, kind = excluded.kind, \
-             was_published = excluded.was_published, \
-             owner_id = excluded.owner_id, field = excluded.field, region = excluded.region, \
-             region_province = excluded.region_province, valid_until = excluded.valid_until, \
-             trl_min = excluded.trl_min, title = excluded.title, updated_at = excluded.updated_at, doc = excluded.doc",
-            &[
-                Arg::Uuid(event.aggregate_id),
-                Arg::I64(event.version as i64),
-                Arg::Text(d.status.as_str().into()),
-                Arg::Text(c.kind.as_str().into()),
-                Arg::Uuid(d.owner_id),
-                Arg::Text(c.field.as_str().into()),
-                Arg::Text(c.region.as_str().into()),
-                Arg::OptText(province_of(c.region.as_str())),
-                Arg::Text(c.valid_until.to_string()),
-                Arg::OptI64(c.trl_min.map(|t| t.get() as i64)),
-                Arg::Text(c.title.as_str().into()),
-                Arg::Time(d.updated_at),
-                Arg::Json(serde_json::to_value(&d)?),
-                Arg::Bool(d.published_at.is_some()),
-            ],
-        )
-        .await?;
-        Ok(())
+        Ok(vec![
+            Arg::Text(d.status.as_str().into()),
+            Arg::Text(c.kind.as_str().into()),
+            Arg::Uuid(d.owner_id),
+            Arg::Text(c.field.as_str().into()),
+            Arg::Text(c.region.as_str().into()),
+            Arg::OptText(province_of(c.region.as_str())),
+            Arg::Text(c.valid_until.to_string()),
+            Arg::OptI64(c.trl_min.map(|t| t.get() as i64)),
+            Arg::Text(c.title.as_str().into()),
+            Arg::Time(d.updated_at),
+            Arg::Json(serde_json::to_value(d)?),
+            Arg::Bool(d.published_at.is_some()),
+        ])
     }
 }
 

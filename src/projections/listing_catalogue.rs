@@ -3,15 +3,12 @@
 //! by the aggregate's own `apply_event`, so the read model cannot drift from the domain rules.
 //! It holds the confidential detail: the HTTP layer decides who may see it.
 
-use async_trait::async_trait;
-use esrs::Aggregate;
 use uuid::Uuid;
 
 use super::doc::{self, DocRow};
-use super::Projection;
+use super::fold::DocModel;
 use crate::domain::listing::{Listing, ListingData, ListingEvent, ListingState};
-use crate::domain::{Actor, Recorded, Role};
-use crate::store::log::LoggedEvent;
+use crate::domain::{Actor, Role};
 use crate::store::sql::{Arg, Conn};
 use crate::store::StoreError;
 
@@ -19,92 +16,55 @@ pub struct ListingCatalogue;
 
 const TABLE: &str = "listing_view";
 
-#[async_trait]
-impl Projection for ListingCatalogue {
-    fn name(&self) -> &'static str {
-        "listing_catalogue"
+impl DocModel for ListingCatalogue {
+    type Aggregate = Listing;
+    type Event = ListingEvent;
+    type Data = ListingData;
+    const NAME: &'static str = "listing_catalogue";
+    const TABLE: &'static str = TABLE;
+    const TABLES: &'static [&'static str] = &[TABLE];
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "version",
+        "status",
+        "owner_id",
+        "owner_organization_id",
+        "institution_id",
+        "field",
+        "trl",
+        "region",
+        "region_province",
+        "job_related",
+        "title",
+        "updated_at",
+        "doc",
+    ];
+
+    fn state(listing: Option<ListingData>) -> ListingState {
+        ListingState { listing }
     }
 
-    fn tables(&self) -> &'static [&'static str] {
-        &[TABLE]
+    fn data(state: ListingState) -> Option<ListingData> {
+        state.listing
     }
 
-    async fn apply(&self, conn: &mut Conn<'_>, event: &LoggedEvent) -> Result<(), StoreError> {
-        self.apply_all(conn, std::slice::from_ref(event)).await
+    fn values(data: &ListingData) -> Result<Vec<Arg>, StoreError> {
+        let c = &data.content;
+        Ok(vec![
+            Arg::Text(data.status.as_str().into()),
+            Arg::Uuid(data.owner_id),
+            Arg::OptUuid(data.owner_organization_id),
+            Arg::OptUuid(c.institution_id),
+            Arg::Text(c.field.as_str().into()),
+            Arg::I64(c.trl.get() as i64),
+            Arg::Text(c.region.as_str().into()),
+            Arg::OptText(super::search::province_of(c.region.as_str())),
+            Arg::Bool(c.job_related),
+            Arg::Text(c.title.as_str().into()),
+            Arg::Time(data.updated_at),
+            Arg::Json(serde_json::to_value(data)?),
+        ])
     }
-
-    /// A run of one listing's events is folded in memory and written once.
-    async fn apply_all(
-        &self,
-        conn: &mut Conn<'_>,
-        events: &[LoggedEvent],
-    ) -> Result<(), StoreError> {
-        let mut i = 0;
-        while i < events.len() {
-            let first = &events[i];
-            if first.aggregate_type != Listing::NAME {
-                i += 1;
-                continue;
-            }
-            let mut state = ListingState {
-                listing: doc::before(conn, TABLE, first).await?,
-            };
-            let mut last = first;
-            while let Some(e) = events.get(i).filter(|e| {
-                e.aggregate_type == Listing::NAME && e.aggregate_id == first.aggregate_id
-            }) {
-                let recorded: Recorded<ListingEvent> = serde_json::from_value(e.payload.clone())?;
-                state = Listing::apply_event(state, recorded);
-                last = e;
-                i += 1;
-            }
-            write(conn, last, state).await?;
-        }
-        Ok(())
-    }
-}
-
-/// Writes the listing's row as it stands after `event`.
-async fn write(
-    conn: &mut Conn<'_>,
-    event: &LoggedEvent,
-    state: ListingState,
-) -> Result<(), StoreError> {
-    let Some(data) = state.listing else {
-        return Err(StoreError::Other(format!(
-            "listing {} has no creation event",
-            event.aggregate_id
-        )));
-    };
-    let province = super::search::province_of(data.content.region.as_str());
-    conn.execute(
-            "INSERT INTO listing_view (id, version, status, owner_id, owner_organization_id, institution_id, field, trl, \
-             region, region_province, job_related, title, updated_at, doc) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-             ON CONFLICT (id) DO UPDATE SET version = excluded.version, status = excluded.status, \
-             owner_id = excluded.owner_id, owner_organization_id = excluded.owner_organization_id, \
-             institution_id = excluded.institution_id, field = excluded.field, trl = excluded.trl, \
-             region = excluded.region, region_province = excluded.region_province, job_related = excluded.job_related, \
-             title = excluded.title, updated_at = excluded.updated_at, doc = excluded.doc",
-            &[
-                Arg::Uuid(event.aggregate_id),
-                Arg::I64(event.version as i64),
-                Arg::Text(data.status.as_str().into()),
-                Arg::Uuid(data.owner_id),
-                Arg::OptUuid(data.owner_organization_id),
-                Arg::OptUuid(data.content.institution_id),
-                Arg::Text(data.content.field.as_str().into()),
-                Arg::I64(data.content.trl.get() as i64),
-                Arg::Text(data.content.region.as_str().into()),
-                Arg::OptText(province),
-                Arg::Bool(data.content.job_related),
-                Arg::Text(data.content.title.as_str().into()),
-                Arg::Time(data.updated_at),
-                Arg::Json(serde_json::to_value(&data)?),
-            ],
-        )
-        .await?;
-    Ok(())
 }
 
 pub type ListingRow = DocRow<ListingData>;

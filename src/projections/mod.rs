@@ -9,16 +9,19 @@
 pub mod contract_stats;
 pub mod demand_board;
 pub mod doc;
+pub mod fold;
 pub mod listing_catalogue;
 pub mod negotiation_board;
 pub mod ownership_register;
 pub mod rebuild;
+pub mod rows;
 pub mod search;
 pub mod verification_queue;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use fold::Docs;
 
 use crate::store::log::LoggedEvent;
 use crate::store::sql::Conn;
@@ -35,9 +38,10 @@ pub trait Projection: Send + Sync {
     fn rebuilt(&self) -> bool {
         true
     }
-    /// One command's events, in order (all of one stream). A projection that can do better
-    /// than one [`apply`](Self::apply) per event (one write for the stream's final state)
-    /// overrides it; the result must be the same.
+    /// Events in log order: one command's (one stream), or a rebuild's page (many streams,
+    /// interleaved). A projection that can do better than one [`apply`](Self::apply) per event
+    /// (one write per stream for its final state, multi-row statements) overrides it; the
+    /// result must be the same.
     async fn apply_all(
         &self,
         conn: &mut Conn<'_>,
@@ -57,13 +61,13 @@ pub struct Projections(Arc<Vec<Arc<dyn Projection>>>);
 impl Projections {
     pub fn standard() -> Self {
         Self(Arc::new(vec![
-            Arc::new(listing_catalogue::ListingCatalogue),
-            Arc::new(demand_board::DemandBoard),
-            Arc::new(verification_queue::VerificationQueue),
-            Arc::new(negotiation_board::NegotiationBoard),
-            Arc::new(contract_stats::ContractRegister),
+            Arc::new(Docs::<listing_catalogue::ListingCatalogue>::new()),
+            Arc::new(Docs::<demand_board::DemandBoard>::new()),
+            Arc::new(Docs::<verification_queue::VerificationQueue>::new()),
+            Arc::new(Docs::<negotiation_board::NegotiationBoard>::new()),
+            Arc::new(Docs::<contract_stats::ContractRegister>::new()),
             Arc::new(contract_stats::numbers::RegistrationNumbers),
-            Arc::new(ownership_register::OwnershipRegister),
+            Arc::new(Docs::<ownership_register::OwnershipRegister>::new()),
         ]))
     }
 

@@ -1,18 +1,15 @@
 //! Negotiations: each participant's list, the NDA check that opens a listing's confidential
 //! detail to its buyer, and the idle negotiations the expiry policy closes.
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use esrs::Aggregate;
 use uuid::Uuid;
 
 use super::doc::{self, DocRow, Where};
-use super::Projection;
+use super::fold::DocModel;
 use crate::domain::negotiation::{
     Negotiation, NegotiationData, NegotiationEvent, NegotiationState,
 };
-use crate::domain::{Actor, Recorded, Role};
-use crate::store::log::LoggedEvent;
+use crate::domain::{Actor, Role};
 use crate::store::sql::{Arg, Conn};
 use crate::store::StoreError;
 
@@ -20,58 +17,47 @@ pub const TABLE: &str = "negotiation_view";
 
 pub struct NegotiationBoard;
 
-#[async_trait]
-impl Projection for NegotiationBoard {
-    fn name(&self) -> &'static str {
-        "negotiation_board"
+impl DocModel for NegotiationBoard {
+    type Aggregate = Negotiation;
+    type Event = NegotiationEvent;
+    type Data = NegotiationData;
+    const NAME: &'static str = "negotiation_board";
+    const TABLE: &'static str = TABLE;
+    const TABLES: &'static [&'static str] = &[TABLE];
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "version",
+        "status",
+        "listing_id",
+        "buyer_id",
+        "seller_id",
+        "broker_id",
+        "nda_complete",
+        "last_activity_at",
+        "updated_at",
+        "doc",
+    ];
+
+    fn state(negotiation: Option<NegotiationData>) -> NegotiationState {
+        NegotiationState { negotiation }
     }
 
-    fn tables(&self) -> &'static [&'static str] {
-        &[TABLE]
+    fn data(state: NegotiationState) -> Option<NegotiationData> {
+        state.negotiation
     }
 
-    async fn apply(&self, conn: &mut Conn<'_>, event: &LoggedEvent) -> Result<(), StoreError> {
-        if event.aggregate_type != Negotiation::NAME {
-            return Ok(());
-        }
-        let recorded: Recorded<NegotiationEvent> = serde_json::from_value(event.payload.clone())?;
-        let current = doc::before(conn, TABLE, event).await?;
-        let Some(n) = Negotiation::apply_event(
-            NegotiationState {
-                negotiation: current,
-            },
-            recorded,
-        )
-        .negotiation
-        else {
-            return Err(StoreError::Other(format!(
-                "negotiation {} has no opening event",
-                event.aggregate_id
-            )));
-        };
-        conn.execute(
-            "INSERT INTO negotiation_view (id, version, status, listing_id, buyer_id, seller_id, broker_id, \
-             nda_complete, last_activity_at, updated_at, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-             ON CONFLICT (id) DO UPDATE SET version = excluded.version, status = excluded.status, \
-             listing_id = excluded.listing_id, buyer_id = excluded.buyer_id, seller_id = excluded.seller_id, \
-             broker_id = excluded.broker_id, nda_complete = excluded.nda_complete, \
-             last_activity_at = excluded.last_activity_at, updated_at = excluded.updated_at, doc = excluded.doc",
-            &[
-                Arg::Uuid(event.aggregate_id),
-                Arg::I64(event.version as i64),
-                Arg::Text(n.status.as_str().into()),
-                Arg::Uuid(n.listing_id),
-                Arg::Uuid(n.buyer_id),
-                Arg::Uuid(n.seller_id),
-                Arg::OptUuid(n.broker_id),
-                Arg::Bool(n.nda_complete()),
-                Arg::Time(n.last_activity_at),
-                Arg::Time(n.updated_at),
-                Arg::Json(serde_json::to_value(&n)?),
-            ],
-        )
-        .await?;
-        Ok(())
+    fn values(d: &NegotiationData) -> Result<Vec<Arg>, StoreError> {
+        Ok(vec![
+            Arg::Text(d.status.as_str().into()),
+            Arg::Uuid(d.listing_id),
+            Arg::Uuid(d.buyer_id),
+            Arg::Uuid(d.seller_id),
+            Arg::OptUuid(d.broker_id),
+            Arg::Bool(d.nda_complete()),
+            Arg::Time(d.last_activity_at),
+            Arg::Time(d.updated_at),
+            Arg::Json(serde_json::to_value(d)?),
+        ])
     }
 }
 

@@ -1,16 +1,13 @@
 //! Verification requests as the providers' work queue and the requesters' list.
 
-use async_trait::async_trait;
-use esrs::Aggregate;
 use uuid::Uuid;
 
 use super::doc::{self, DocRow, Where};
-use super::Projection;
+use super::fold::DocModel;
 use crate::domain::verification::{
     VerificationData, VerificationEvent, VerificationRequest, VerificationState,
 };
-use crate::domain::{Actor, Recorded, Role};
-use crate::store::log::LoggedEvent;
+use crate::domain::{Actor, Role};
 use crate::store::sql::{Arg, Conn};
 use crate::store::StoreError;
 
@@ -18,52 +15,43 @@ pub const TABLE: &str = "verification_view";
 
 pub struct VerificationQueue;
 
-#[async_trait]
-impl Projection for VerificationQueue {
-    fn name(&self) -> &'static str {
-        "verification_queue"
+impl DocModel for VerificationQueue {
+    type Aggregate = VerificationRequest;
+    type Event = VerificationEvent;
+    type Data = VerificationData;
+    const NAME: &'static str = "verification_queue";
+    const TABLE: &'static str = TABLE;
+    const TABLES: &'static [&'static str] = &[TABLE];
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "version",
+        "status",
+        "stage",
+        "listing_id",
+        "requester_id",
+        "provider_organization_id",
+        "updated_at",
+        "doc",
+    ];
+
+    fn state(request: Option<VerificationData>) -> VerificationState {
+        VerificationState { request }
     }
 
-    fn tables(&self) -> &'static [&'static str] {
-        &[TABLE]
+    fn data(state: VerificationState) -> Option<VerificationData> {
+        state.request
     }
 
-    async fn apply(&self, conn: &mut Conn<'_>, event: &LoggedEvent) -> Result<(), StoreError> {
-        if event.aggregate_type != VerificationRequest::NAME {
-            return Ok(());
-        }
-        let recorded: Recorded<VerificationEvent> = serde_json::from_value(event.payload.clone())?;
-        let current = doc::before(conn, TABLE, event).await?;
-        let Some(v) =
-            VerificationRequest::apply_event(VerificationState { request: current }, recorded)
-                .request
-        else {
-            return Err(StoreError::Other(format!(
-                "verification request {} has no creation event",
-                event.aggregate_id
-            )));
-        };
-        conn.execute(
-            "INSERT INTO verification_view (id, version, status, stage, listing_id, requester_id, \
-             provider_organization_id, updated_at, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             ON CONFLICT (id) DO UPDATE SET version = excluded.version, status = excluded.status, \
-             stage = excluded.stage, listing_id = excluded.listing_id, requester_id = excluded.requester_id, \
-             provider_organization_id = excluded.provider_organization_id, updated_at = excluded.updated_at, \
-             doc = excluded.doc",
-            &[
-                Arg::Uuid(event.aggregate_id),
-                Arg::I64(event.version as i64),
-                Arg::Text(v.status.as_str().into()),
-                Arg::Text(v.content.stage.as_str().into()),
-                Arg::Uuid(v.content.listing_id),
-                Arg::Uuid(v.requester_id),
-                Arg::Uuid(v.content.provider_organization_id),
-                Arg::Time(v.updated_at),
-                Arg::Json(serde_json::to_value(&v)?),
-            ],
-        )
-        .await?;
-        Ok(())
+    fn values(d: &VerificationData) -> Result<Vec<Arg>, StoreError> {
+        Ok(vec![
+            Arg::Text(d.status.as_str().into()),
+            Arg::Text(d.content.stage.as_str().into()),
+            Arg::Uuid(d.content.listing_id),
+            Arg::Uuid(d.requester_id),
+            Arg::Uuid(d.content.provider_organization_id),
+            Arg::Time(d.updated_at),
+            Arg::Json(serde_json::to_value(d)?),
+        ])
     }
 }
 

@@ -8,16 +8,15 @@ pub mod facts;
 pub mod numbers;
 pub mod query;
 
-use async_trait::async_trait;
-use esrs::Aggregate;
 use uuid::Uuid;
 
 use super::doc::{self, DocRow, Where};
-use super::Projection;
+use super::fold::DocModel;
+use super::rows::Inserts;
 use crate::domain::contract::{
     ContractData, ContractEvent, ContractRegistration, ContractState, ContractStatus,
 };
-use crate::domain::{Actor, Recorded, Role};
+use crate::domain::{Actor, Role};
 use crate::store::log::LoggedEvent;
 use crate::store::sql::{Arg, Conn};
 use crate::store::StoreError;
@@ -27,9 +26,60 @@ pub const TABLE: &str = "contract_view";
 
 pub struct ContractRegister;
 
-const FACT_COLUMNS: &str = "contract_id, seq, part, position, recorded_at, registered_basis, signing_date, count_delta, \
-    amount_delta, tech_amount_delta, taxonomy, contract_type, subtype, field, seller_nature, buyer_nature, \
-    seller_region, buyer_region, seller_province, buyer_province, seller_zone, buyer_zone, flow";
+const FACT_COLUMNS: &[&str] = &[
+    "contract_id",
+    "seq",
+    "part",
+    "position",
+    "recorded_at",
+    "registered_basis",
+    "signing_date",
+    "count_delta",
+    "amount_delta",
+    "tech_amount_delta",
+    "taxonomy",
+    "contract_type",
+    "subtype",
+    "field",
+    "seller_nature",
+    "buyer_nature",
+    "seller_region",
+    "buyer_region",
+    "seller_province",
+    "buyer_province",
+    "seller_zone",
+    "buyer_zone",
+    "flow",
+    "ip_kinds",
+];
+
+/// The facts by IP kind: one row per kind a fact names.
+const IP_FACT_COLUMNS: &[&str] = &[
+    "contract_id",
+    "seq",
+    "part",
+    "position",
+    "recorded_at",
+    "registered_basis",
+    "signing_date",
+    "count_delta",
+    "amount_delta",
+    "tech_amount_delta",
+    "taxonomy",
+    "contract_type",
+    "subtype",
+    "field",
+    "seller_nature",
+    "buyer_nature",
+    "seller_region",
+    "buyer_region",
+    "seller_province",
+    "buyer_province",
+    "seller_zone",
+    "buyer_zone",
+    "flow",
+    "ip_kind",
+];
 
 fn fact_args(f: &Fact, position: i64) -> Vec<Arg> {
     let d = &f.dims;
@@ -60,96 +110,74 @@ fn fact_args(f: &Fact, position: i64) -> Vec<Arg> {
     ]
 }
 
-fn placeholders(n: usize) -> String {
-    (1..=n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+impl DocModel for ContractRegister {
+    type Aggregate = ContractRegistration;
+    type Event = ContractEvent;
+    type Data = ContractData;
+    const NAME: &'static str = "contract_register";
+    const TABLE: &'static str = TABLE;
+    const TABLES: &'static [&'static str] =
+        &[TABLE, "contract_stat_facts", "contract_stat_ip_facts"];
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "version",
+        "status",
+        "submitter_id",
+        "seller_organization_id",
+        "buyer_organization_id",
+        "listing_id",
+        "due_on",
+        "updated_at",
+        "doc",
+    ];
+    const HAS_MORE_ROWS: bool = true;
 
-#[async_trait]
-impl Projection for ContractRegister {
-    fn name(&self) -> &'static str {
-        "contract_register"
+    fn state(contract: Option<ContractData>) -> ContractState {
+        ContractState { contract }
     }
 
-    fn tables(&self) -> &'static [&'static str] {
-        &[TABLE, "contract_stat_facts", "contract_stat_ip_facts"]
+    fn data(state: ContractState) -> Option<ContractData> {
+        state.contract
     }
 
-    async fn apply(&self, conn: &mut Conn<'_>, event: &LoggedEvent) -> Result<(), StoreError> {
-        if event.aggregate_type != ContractRegistration::NAME {
-            return Ok(());
-        }
-        let recorded: Recorded<ContractEvent> = serde_json::from_value(event.payload.clone())?;
-        let fact_event = recorded.event.clone();
-        let before = doc::before(conn, TABLE, event).await?;
-        let Some(after) = ContractRegistration::apply_event(
-            ContractState {
-                contract: before.clone(),
-            },
-            recorded,
-        )
-        .contract
-        else {
-            return Err(StoreError::Other(format!(
-                "contract {} has no submission event",
-                event.aggregate_id
-            )));
-        };
-        let (seller, buyer) = after.current_parties();
-        conn.execute(
-            "INSERT INTO contract_view (id, version, status, submitter_id, seller_organization_id, \
-             buyer_organization_id, listing_id, due_on, updated_at, doc) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-             ON CONFLICT (id) DO UPDATE SET version = excluded.version, status = excluded.status, \
-             submitter_id = excluded.submitter_id, seller_organization_id = excluded.seller_organization_id, \
-             buyer_organization_id = excluded.buyer_organization_id, listing_id = excluded.listing_id, \
-             due_on = excluded.due_on, updated_at = excluded.updated_at, doc = excluded.doc",
-            &[
-                Arg::Uuid(event.aggregate_id),
-                Arg::I64(event.version as i64),
-                Arg::Text(after.status.as_str().into()),
-                Arg::Uuid(after.submitter_id),
-                Arg::OptUuid(seller.organization_id),
-                Arg::OptUuid(buyer.organization_id),
-                Arg::OptUuid(after.content.listing_id),
-                Arg::OptText(after.due_on.map(|d| d.to_string())),
-                Arg::Time(after.updated_at),
-                Arg::Json(serde_json::to_value(&after)?),
-            ],
-        )
-        .await?;
+    fn values(c: &ContractData) -> Result<Vec<Arg>, StoreError> {
+        let (seller, buyer) = c.current_parties();
+        Ok(vec![
+            Arg::Text(c.status.as_str().into()),
+            Arg::Uuid(c.submitter_id),
+            Arg::OptUuid(seller.organization_id),
+            Arg::OptUuid(buyer.organization_id),
+            Arg::OptUuid(c.content.listing_id),
+            Arg::OptText(c.due_on.map(|d| d.to_string())),
+            Arg::Time(c.updated_at),
+            Arg::Json(serde_json::to_value(c)?),
+        ])
+    }
+
+    /// The statistics facts the event adds (see [`facts`]).
+    fn more_rows(
+        event: &LoggedEvent,
+        before: Option<&ContractData>,
+        after: &ContractData,
+        fact: &ContractEvent,
+        out: &mut Inserts,
+    ) -> Result<(), StoreError> {
         let facts = facts_for(
             event.aggregate_id,
             event.version as i64,
             event.recorded_at,
-            before.as_ref(),
-            &after,
-            &fact_event,
+            before,
+            after,
+            fact,
         );
         for f in &facts {
             let mut args = fact_args(f, event.position);
             args.push(Arg::Text(f.ip_kinds.join(";")));
-            conn.execute(
-                &format!(
-                    "INSERT INTO contract_stat_facts ({FACT_COLUMNS}, ip_kinds) VALUES ({})",
-                    placeholders(args.len())
-                ),
-                &args,
-            )
-            .await?;
+            out.add("contract_stat_facts", FACT_COLUMNS, args);
             for kind in &f.ip_kinds {
                 let mut args = fact_args(f, event.position);
                 args.push(Arg::Text(kind.clone()));
-                conn.execute(
-                    &format!(
-                        "INSERT INTO contract_stat_ip_facts ({FACT_COLUMNS}, ip_kind) VALUES ({})",
-                        placeholders(args.len())
-                    ),
-                    &args,
-                )
-                .await?;
+                out.add("contract_stat_ip_facts", IP_FACT_COLUMNS, args);
             }
         }
         Ok(())

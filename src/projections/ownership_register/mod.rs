@@ -6,20 +6,19 @@
 
 pub mod query;
 
-use async_trait::async_trait;
 use chrono::NaiveDate;
-use esrs::Aggregate;
 use uuid::Uuid;
 
 use super::doc::{self, DocRow, Where};
-use super::Projection;
+use super::fold::DocModel;
+use super::rows::Inserts;
 use crate::domain::ownership_grant::{
     Distribution, GrantData, GrantEvent, GrantState, GrantStatus, OwnershipGrant,
 };
-use crate::domain::{Actor, Recorded, Role};
+use crate::domain::{Actor, Role};
 use crate::store::log::LoggedEvent;
 use crate::store::sql::{Arg, Conn};
-use crate::store::{is_unique_violation, StoreError};
+use crate::store::StoreError;
 
 pub const TABLE: &str = "ownership_grant_view";
 
@@ -34,89 +33,108 @@ fn status_in(statuses: &[GrantStatus]) -> String {
     format!("status IN ({})", names.join(", "))
 }
 
-#[async_trait]
-impl Projection for OwnershipRegister {
-    fn name(&self) -> &'static str {
-        "ownership_register"
+const MEMBER_COLUMNS: &[&str] = &["grant_id", "user_id"];
+
+const PART_COLUMNS: &[&str] = &[
+    "distribution_id",
+    "part",
+    "grant_id",
+    "position",
+    "recorded_at",
+    "received_on",
+    "institution_id",
+    "listing_id",
+    "contract_id",
+    "payment_id",
+    "holder_type",
+    "holder_id",
+    "amount_fen",
+];
+
+impl DocModel for OwnershipRegister {
+    type Aggregate = OwnershipGrant;
+    type Event = GrantEvent;
+    type Data = GrantData;
+    const NAME: &'static str = "ownership_register";
+    const TABLE: &'static str = TABLE;
+    const TABLES: &'static [&'static str] = &[
+        TABLE,
+        "ownership_grant_members",
+        "ownership_distribution_parts",
+    ];
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "version",
+        "listing_id",
+        "institution_id",
+        "applicant_id",
+        "status",
+        "term_end",
+        "updated_at",
+        "doc",
+    ];
+    const HAS_MORE_ROWS: bool = true;
+
+    fn state(grant: Option<GrantData>) -> GrantState {
+        GrantState { grant }
     }
 
-    fn tables(&self) -> &'static [&'static str] {
-        &[
-            TABLE,
-            "ownership_grant_members",
-            "ownership_distribution_parts",
-        ]
+    fn data(state: GrantState) -> Option<GrantData> {
+        state.grant
     }
 
-    async fn apply(&self, conn: &mut Conn<'_>, event: &LoggedEvent) -> Result<(), StoreError> {
-        if event.aggregate_type != OwnershipGrant::NAME {
-            return Ok(());
-        }
-        let recorded: Recorded<GrantEvent> = serde_json::from_value(event.payload.clone())?;
-        let fact = recorded.event.clone();
-        let before = doc::before(conn, TABLE, event).await?;
-        let Some(g) = OwnershipGrant::apply_event(GrantState { grant: before }, recorded).grant
-        else {
-            return Err(StoreError::Other(format!(
-                "ownership grant {} has no application event",
-                event.aggregate_id
-            )));
-        };
-        conn.execute(
-            "INSERT INTO ownership_grant_view (id, version, listing_id, institution_id, applicant_id, \
-             status, term_end, updated_at, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             ON CONFLICT (id) DO UPDATE SET version = excluded.version, status = excluded.status, \
-             term_end = excluded.term_end, updated_at = excluded.updated_at, doc = excluded.doc",
-            &[
-                Arg::Uuid(event.aggregate_id),
-                Arg::I64(event.version as i64),
-                Arg::Uuid(g.listing_id),
-                Arg::Uuid(g.institution_id),
-                Arg::Uuid(g.applicant_id),
-                Arg::Text(g.status.as_str().into()),
-                Arg::OptText(g.term_end.map(|d| d.to_string())),
-                Arg::Time(g.updated_at),
-                Arg::Json(serde_json::to_value(&g)?),
-            ],
-        )
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Invariant(format!(
-                    "listing {} already has an ownership grant under way or in force: only one at a time",
-                    g.listing_id
-                ))
-            } else {
-                StoreError::from(e)
-            }
-        })?;
+    fn values(g: &GrantData) -> Result<Vec<Arg>, StoreError> {
+        Ok(vec![
+            Arg::Uuid(g.listing_id),
+            Arg::Uuid(g.institution_id),
+            Arg::Uuid(g.applicant_id),
+            Arg::Text(g.status.as_str().into()),
+            Arg::OptText(g.term_end.map(|d| d.to_string())),
+            Arg::Time(g.updated_at),
+            Arg::Json(serde_json::to_value(g)?),
+        ])
+    }
+
+    /// The team when applied; the parts of each payment distributed.
+    fn more_rows(
+        event: &LoggedEvent,
+        _before: Option<&GrantData>,
+        g: &GrantData,
+        fact: &GrantEvent,
+        out: &mut Inserts,
+    ) -> Result<(), StoreError> {
         match fact {
             GrantEvent::Applied { terms, .. } => {
                 for m in &terms.team {
-                    conn.execute(
-                        "INSERT INTO ownership_grant_members (grant_id, user_id) VALUES ($1, $2)",
-                        &[Arg::Uuid(event.aggregate_id), Arg::Uuid(m.user_id)],
-                    )
-                    .await?;
+                    let row = vec![Arg::Uuid(event.aggregate_id), Arg::Uuid(m.user_id)];
+                    out.add("ownership_grant_members", MEMBER_COLUMNS, row);
                 }
             }
             GrantEvent::RevenueDistributed { distribution } => {
-                insert_parts(conn, event, &g, &distribution).await?;
+                parts(event, g, distribution, out);
             }
             _ => {}
         }
         Ok(())
     }
+
+    /// Grants that stop being live are written before those that become live: the unique
+    /// index allows one live grant per listing at every moment, not only at the end.
+    fn rank(g: &GrantData) -> u8 {
+        u8::from(g.status.is_live())
+    }
+
+    fn unique_violation(g: &GrantData) -> Option<StoreError> {
+        Some(StoreError::Invariant(format!(
+            "listing {} already has an ownership grant under way or in force: only one at a time",
+            g.listing_id
+        )))
+    }
 }
 
 /// One row per part: the institution's, the costs (when there are any) and each member's. Together they
 /// add up to the payment.
-async fn insert_parts(
-    conn: &mut Conn<'_>,
-    event: &LoggedEvent,
-    g: &GrantData,
-    d: &Distribution,
-) -> Result<(), StoreError> {
+fn parts(event: &LoggedEvent, g: &GrantData, d: &Distribution, out: &mut Inserts) {
     let mut parts: Vec<(&str, Option<Uuid>, i64)> =
         vec![("institution", Some(g.institution_id), d.institution_fen)];
     if d.costs_fen > 0 {
@@ -128,30 +146,23 @@ async fn insert_parts(
             .map(|m| ("member", Some(m.user_id), m.amount_fen)),
     );
     for (i, (holder_type, holder_id, amount)) in parts.into_iter().enumerate() {
-        conn.execute(
-            "INSERT INTO ownership_distribution_parts (distribution_id, part, grant_id, position, \
-             recorded_at, received_on, institution_id, listing_id, contract_id, payment_id, \
-             holder_type, holder_id, amount_fen) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            &[
-                Arg::Uuid(d.id),
-                Arg::I64(i as i64),
-                Arg::Uuid(event.aggregate_id),
-                Arg::I64(event.position),
-                Arg::Time(event.recorded_at),
-                Arg::Text(d.received_on.to_string()),
-                Arg::Uuid(g.institution_id),
-                Arg::Uuid(g.listing_id),
-                Arg::Uuid(d.contract_id),
-                Arg::Uuid(d.payment_id),
-                Arg::Text(holder_type.into()),
-                Arg::OptUuid(holder_id),
-                Arg::I64(amount),
-            ],
-        )
-        .await?;
+        let row = vec![
+            Arg::Uuid(d.id),
+            Arg::I64(i as i64),
+            Arg::Uuid(event.aggregate_id),
+            Arg::I64(event.position),
+            Arg::Time(event.recorded_at),
+            Arg::Text(d.received_on.to_string()),
+            Arg::Uuid(g.institution_id),
+            Arg::Uuid(g.listing_id),
+            Arg::Uuid(d.contract_id),
+            Arg::Uuid(d.payment_id),
+            Arg::Text(holder_type.into()),
+            Arg::OptUuid(holder_id),
+            Arg::I64(amount),
+        ];
+        out.add("ownership_distribution_parts", PART_COLUMNS, row);
     }
-    Ok(())
 }
 
 pub type GrantRow = DocRow<GrantData>;
