@@ -143,6 +143,22 @@ pub enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
 }
 
+/// A connection of its own, outside the pools: for work whose session settings or temporary
+/// tables must not leak into pooled connections (the rebuild's). Closed when dropped.
+pub enum OwnConn {
+    Pg(sqlx::PgConnection),
+    Sqlite(sqlx::SqliteConnection),
+}
+
+impl OwnConn {
+    pub fn conn(&mut self) -> Conn<'_> {
+        match self {
+            OwnConn::Pg(c) => Conn::Pg(c),
+            OwnConn::Sqlite(c) => Conn::Sqlite(c),
+        }
+    }
+}
+
 pub enum ReadConn {
     Pg(PoolConnection<Postgres>),
     Sqlite(PoolConnection<Sqlite>),
@@ -254,6 +270,19 @@ impl Db {
         Ok(match self {
             Db::Pg(pool, _) => ReadConn::Pg(pool.acquire().await?),
             Db::Sqlite { read, .. } => ReadConn::Sqlite(read.acquire().await?),
+        })
+    }
+
+    /// A new connection with the pools' settings, not counted in them.
+    pub async fn own_connection(&self) -> Result<OwnConn, StoreError> {
+        use sqlx::Connection;
+        Ok(match self {
+            Db::Pg(pool, _) => {
+                OwnConn::Pg(sqlx::PgConnection::connect_with(&pool.connect_options()).await?)
+            }
+            Db::Sqlite { write, .. } => OwnConn::Sqlite(
+                sqlx::SqliteConnection::connect_with(&write.connect_options()).await?,
+            ),
         })
     }
 

@@ -268,6 +268,129 @@ both!(
     }
 );
 
+/// A projection with no tables that makes each page of a rebuild take a while, so that
+/// commands certainly run while it does.
+struct Dawdle;
+
+#[async_trait::async_trait]
+impl Projection for Dawdle {
+    fn name(&self) -> &'static str {
+        "dawdle"
+    }
+    fn tables(&self) -> &'static [&'static str] {
+        &[]
+    }
+    async fn apply(&self, _: &mut Conn<'_>, _: &LoggedEvent) -> Result<(), StoreError> {
+        Ok(())
+    }
+    async fn apply_all(&self, _: &mut Conn<'_>, events: &[LoggedEvent]) -> Result<(), StoreError> {
+        if !events.is_empty() {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        Ok(())
+    }
+}
+
+/// The read models' index names, and whether a rebuild left a schema of its own behind.
+async fn indexes_and_leftovers(app: &TestApp) -> (Vec<String>, i64) {
+    let mut rc = app.state.db.read().await.unwrap();
+    let mut conn = rc.conn();
+    let (names, leftovers) = if conn.is_postgres() {
+        (
+            "SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() \
+             AND tablename LIKE '%\\_view' ORDER BY 1",
+            "SELECT COUNT(*) AS n FROM pg_namespace WHERE nspname LIKE 'rebuild\\_%'",
+        )
+    } else {
+        (
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE '%\\_view' ESCAPE '\\' ORDER BY 1",
+            "SELECT COUNT(*) AS n FROM sqlite_temp_master",
+        )
+    };
+    let names = conn.fetch_all(names, &[]).await.unwrap();
+    let leftovers = conn.fetch_one(leftovers, &[]).await.unwrap();
+    (
+        names.iter().map(|r| r.text("name").unwrap()).collect(),
+        leftovers.i64("n").unwrap(),
+    )
+}
+
+both!(
+    a_rebuild_runs_beside_the_service_and_misses_nothing_written_meanwhile,
+    |app: TestApp| async move {
+        varied_history(&app).await;
+        let owner = app.user(Role::Researcher, None).await;
+        let read_me = app
+            .published(&owner, &listing_body("重建期间照常可读"))
+            .await;
+        let (indexes, _) = indexes_and_leftovers(&app).await;
+        assert!(indexes.len() >= 5, "{indexes:?}");
+
+        // Commands and reads go on while the rebuild replays, catches up and swaps.
+        let slow = app.state.projections.and(Arc::new(Dawdle));
+        let rebuilding = rebuild(&app.state.db, &slow);
+        tokio::pin!(rebuilding);
+        let mut during = Vec::new();
+        let report = loop {
+            tokio::select! {
+                report = &mut rebuilding => break report.unwrap(),
+                _ = async {
+                    let id = app.draft(&owner, &listing_body(&format!("重建期间新建 {}", during.len()))).await;
+                    during.push(id);
+                    let r = app.get(&format!("/api/v1/listings/{read_me}"), Some(&owner.token)).await;
+                    assert_eq!(r.status(), StatusCode::OK, "a read failed during the rebuild");
+                } => {}
+            }
+        };
+        assert!(
+            during.len() >= 2,
+            "only {} commands ran during the rebuild",
+            during.len()
+        );
+        // Let a create cut short by the rebuild's end finish; whatever it appended is its own.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(report.events > 0);
+
+        // Every listing written meanwhile is there, exactly as a quiet rebuild makes it.
+        let after_swap = dump(&app).await;
+        for id in &during {
+            let r = app
+                .get(&format!("/api/v1/listings/{id}"), Some(&owner.token))
+                .await;
+            assert_eq!(
+                r.status(),
+                StatusCode::OK,
+                "a listing created during the rebuild is missing"
+            );
+        }
+        rebuild(&app.state.db, &app.state.projections)
+            .await
+            .unwrap();
+        assert_eq!(
+            dump(&app).await,
+            after_swap,
+            "the swap lost or doubled a write"
+        );
+        let rows: Vec<_> = serde_json::from_str::<Vec<serde_json::Value>>(&after_swap).unwrap();
+        let streams = {
+            let mut rc = app.state.db.read().await.unwrap();
+            rc.conn()
+                .fetch_one(
+                    "SELECT COUNT(DISTINCT aggregate_id) AS n FROM listing_events",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .i64("n")
+                .unwrap()
+        };
+        assert_eq!(rows.len() as i64, streams);
+
+        // The new tables have the old ones' indexes, by name, and nothing is left over.
+        assert_eq!(indexes_and_leftovers(&app).await, (indexes, 0));
+    }
+);
+
 both!(
     the_rebuild_command_rebuilds_from_the_cli,
     |app: TestApp| async move {
