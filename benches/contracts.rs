@@ -147,6 +147,15 @@ async fn load(url: String, dir: std::path::PathBuf, contracts: usize, listings: 
             // The parent cuts `as_of` this instant: half the contracts.
             std::fs::write(dir.join("as_of"), chrono::Utc::now().to_rfc3339()).unwrap();
         }
+        if tasks.len() >= 10_000 {
+            // A finished task keeps its memory until its handle is dropped: reap them.
+            let (done, running): (Vec<_>, Vec<_>) =
+                tasks.into_iter().partition(|t| t.is_finished());
+            for t in done {
+                t.await.unwrap();
+            }
+            tasks = running;
+        }
         let now = state.clock.now();
         let content = ContractContent::parse(
             input(&mut rng, china_date(now)),

@@ -83,7 +83,7 @@ async fn fill(db: &Db, n: i64) {
             actor_id: Uuid::nil(),
             actor_role: "platform_admin".into(),
             recorded_at: Utc::now(),
-            payload: json!({}),
+            payload: serde_json::value::to_raw_value(&json!({})).unwrap(),
         },
     )
     .await

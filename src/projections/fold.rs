@@ -13,7 +13,7 @@ use std::marker::PhantomData;
 use async_trait::async_trait;
 use esrs::Aggregate;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::rows::{self, Inserts};
@@ -145,7 +145,7 @@ impl<M: DocModel> Projection for Docs<M> {
             let s = streams
                 .get_mut(&e.aggregate_id)
                 .expect("every stream was seen");
-            let recorded = Recorded::<M::Event>::deserialize(&e.payload)?;
+            let recorded: Recorded<M::Event> = e.recorded()?;
             let fact = M::HAS_MORE_ROWS.then(|| recorded.event.clone());
             let before = if M::HAS_MORE_ROWS {
                 s.data.clone()

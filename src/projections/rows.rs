@@ -4,8 +4,11 @@
 
 use crate::store::sql::{Arg, Conn};
 
-/// Placeholders per statement: under SQLite's 32,766 (PostgreSQL allows 65,535).
-const MAX_ARGS: usize = 30_000;
+/// Placeholders per statement. SQLite allows 32,766, but sqlx finds each `$N` by a scan of the
+/// statement's names (quadratic in their number): a few thousand rows' worth per statement
+/// cost more than the round trips they save. 2,000 is past the point of diminishing returns
+/// on both backends.
+const MAX_ARGS: usize = 2_000;
 
 /// `INSERT … ON CONFLICT (key) DO UPDATE` of `rows` (each in `columns` order). No two rows may
 /// share a key: a statement cannot update one row twice.

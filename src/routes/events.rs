@@ -57,12 +57,14 @@ pub fn shown_to(role: Role, event: &LoggedEvent) -> bool {
 /// The payload with everything confidential removed, whatever the aggregate.
 pub fn public_payload(event: &LoggedEvent) -> Result<serde_json::Value, AppError> {
     if event.aggregate_type == Listing::NAME {
-        let mut recorded: Recorded<ListingEvent> = serde_json::from_value(event.payload.clone())
-            .map_err(|e| AppError::Internal(e.into()))?;
+        let mut recorded: Recorded<ListingEvent> =
+            event.recorded().map_err(|e| AppError::Internal(e.into()))?;
         recorded.event = recorded.event.redacted();
         return serde_json::to_value(recorded).map_err(|e| AppError::Internal(e.into()));
     }
-    let mut payload = event.payload.clone();
+    let mut payload = event
+        .payload_value()
+        .map_err(|e| AppError::Internal(e.into()))?;
     for (aggregate, pointers) in PRIVATE {
         if event.aggregate_type != *aggregate {
             continue;
@@ -118,7 +120,8 @@ pub(super) async fn feed(
         if !shown_to(auth.0.role, &e) {
             continue;
         }
-        e.payload = public_payload(&e)?;
+        e.payload = serde_json::value::to_raw_value(&public_payload(&e)?)
+            .map_err(|e| AppError::Internal(e.into()))?;
         items.push(e);
     }
     Ok(HttpResponse::Ok()

@@ -461,7 +461,8 @@ pub(super) async fn history(
     let mut items = Vec::with_capacity(events.len());
     for e in events {
         let payload = if entitled {
-            e.payload.clone()
+            e.payload_value()
+                .map_err(|e| AppError::Internal(e.into()))?
         } else {
             public_payload(&e)?
         };

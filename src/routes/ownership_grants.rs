@@ -541,7 +541,7 @@ pub(super) async fn history(
     let mut items = Vec::new();
     for e in log::stream(&mut rc.conn(), OwnershipGrant::NAME, id).await? {
         let recorded: Recorded<GrantEvent> =
-            serde_json::from_value(e.payload).map_err(|e| AppError::Internal(e.into()))?;
+            e.recorded().map_err(|e| AppError::Internal(e.into()))?;
         if !money && matches!(recorded.event, GrantEvent::RevenueDistributed { .. }) {
             continue;
         }

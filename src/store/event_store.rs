@@ -131,7 +131,7 @@ where
                 actor_id: actor.user_id,
                 actor_role: actor.role.as_str().to_string(),
                 recorded_at: occurred_on,
-                payload: serde_json::to_value(&payload)?,
+                payload: serde_json::value::to_raw_value(&payload)?,
             };
             pending.push(Pending {
                 stored: StoreEvent {
@@ -200,7 +200,7 @@ async fn insert<E>(
         args.extend([
             Arg::Uuid(e.event_id),
             Arg::Uuid(e.aggregate_id),
-            Arg::Json(e.payload.clone()),
+            Arg::RawJson(e.payload.clone()),
             Arg::Time(e.recorded_at),
             Arg::I64(e.version as i64),
             Arg::Text(e.event_type.clone()),

@@ -20,7 +20,9 @@
 //! and the horizon is simply "everything".
 
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use super::sql::{Arg, Conn, Row};
@@ -42,7 +44,7 @@ pub(super) const PG_NEXT_POSITION: &str =
      WHERE position >= x.base AND position < x.base + (1 << 20)), x.base) AS base \
      FROM (SELECT pg_current_xact_id()::text::bigint << 20 AS base) x";
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct LoggedEvent {
     pub position: i64,
     pub event_id: Uuid,
@@ -54,10 +56,37 @@ pub struct LoggedEvent {
     pub actor_id: Uuid,
     pub actor_role: String,
     pub recorded_at: DateTime<Utc>,
-    pub payload: serde_json::Value,
+    /// The event as stored (`Recorded<…Event>`), unparsed: each reader parses it straight into
+    /// the type it wants ([`recorded`](Self::recorded)), or passes it on as it is.
+    pub payload: Box<RawValue>,
+}
+
+impl PartialEq for LoggedEvent {
+    fn eq(&self, other: &Self) -> bool {
+        self.position == other.position
+            && self.event_id == other.event_id
+            && self.aggregate_type == other.aggregate_type
+            && self.aggregate_id == other.aggregate_id
+            && self.version == other.version
+            && self.event_type == other.event_type
+            && self.actor_id == other.actor_id
+            && self.actor_role == other.actor_role
+            && self.recorded_at == other.recorded_at
+            && self.payload.get() == other.payload.get()
+    }
 }
 
 impl LoggedEvent {
+    /// The payload as its aggregate's event type.
+    pub fn recorded<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(self.payload.get())
+    }
+
+    /// The payload as a JSON value, to be looked into or edited.
+    pub fn payload_value(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::from_str(self.payload.get())
+    }
+
     /// Builds the log entry for a freshly stored esrs event (position still unknown).
     pub fn from_store_event<E: LoggableEvent>(
         aggregate_type: &str,
@@ -74,7 +103,7 @@ impl LoggedEvent {
             actor_id: actor.user_id,
             actor_role: actor.role.as_str().to_string(),
             recorded_at: ev.occurred_on,
-            payload: serde_json::to_value(&ev.payload)?,
+            payload: serde_json::value::to_raw_value(&ev.payload)?,
         })
     }
 
@@ -89,7 +118,7 @@ impl LoggedEvent {
             actor_id: r.uuid("actor_id")?,
             actor_role: r.text("actor_role")?,
             recorded_at: r.time("recorded_at")?,
-            payload: r.json("payload")?,
+            payload: r.raw_json("payload")?,
         })
     }
 }
@@ -108,7 +137,7 @@ pub async fn append(conn: &mut Conn<'_>, entry: &LoggedEvent) -> Result<i64, Sto
         Arg::Uuid(entry.actor_id),
         Arg::Text(entry.actor_role.clone()),
         Arg::Time(entry.recorded_at),
-        Arg::Json(entry.payload.clone()),
+        Arg::RawJson(entry.payload.clone()),
     ];
     let row = if conn.is_postgres() {
         conn.fetch_one(

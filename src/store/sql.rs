@@ -6,6 +6,7 @@
 //! so v7 ids sort by time), times as `timestamptz`/fixed-width RFC 3339 text (sorts as text).
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::value::RawValue;
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::Query;
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
@@ -23,6 +24,8 @@ pub enum Arg {
     Bool(bool),
     Time(DateTime<Utc>),
     Json(serde_json::Value),
+    /// JSON already serialized (an event's payload): bound as it is.
+    RawJson(Box<RawValue>),
     OptJson(Option<serde_json::Value>),
 }
 
@@ -45,6 +48,7 @@ fn bind_pg<'q>(
         Arg::Bool(v) => q.bind(*v),
         Arg::Time(v) => q.bind(*v),
         Arg::Json(v) => q.bind(sqlx::types::Json(v)),
+        Arg::RawJson(v) => q.bind(sqlx::types::Json(v.as_ref())),
         Arg::OptJson(v) => q.bind(v.as_ref().map(sqlx::types::Json)),
     }
 }
@@ -63,6 +67,7 @@ fn bind_sqlite<'q>(
         Arg::Bool(v) => q.bind(*v),
         Arg::Time(v) => q.bind(sqlite_time(v)),
         Arg::Json(v) => q.bind(v.to_string()),
+        Arg::RawJson(v) => q.bind(v.get()),
         Arg::OptJson(v) => q.bind(v.as_ref().map(|v| v.to_string())),
     }
 }
@@ -220,6 +225,17 @@ impl Row {
                 .try_get::<Option<String>, _>(col)?
                 .map(|s| parse_sqlite_time(col, &s))
                 .transpose(),
+        }
+    }
+    /// A JSON column as its text, unparsed (checked well-formed): for payloads that are parsed
+    /// later straight into their own types, or passed on as they are.
+    pub fn raw_json(&self, col: &str) -> Result<Box<RawValue>, sqlx::Error> {
+        match self {
+            Row::Pg(r) => Ok(r.try_get::<sqlx::types::Json<Box<RawValue>>, _>(col)?.0),
+            Row::Sqlite(r) => {
+                let s: String = r.try_get(col)?;
+                RawValue::from_string(s).map_err(|e| json_error(col, e))
+            }
         }
     }
     pub fn json<T: serde::de::DeserializeOwned>(&self, col: &str) -> Result<T, sqlx::Error> {

@@ -36,7 +36,7 @@ fn synthetic(i: usize) -> LoggedEvent {
         actor_id: Uuid::nil(),
         actor_role: "platform_admin".into(),
         recorded_at: Utc::now(),
-        payload: json!({}),
+        payload: serde_json::value::to_raw_value(&json!({})).unwrap(),
     }
 }
 

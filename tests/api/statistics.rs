@@ -643,8 +643,7 @@ async fn recompute(app: &TestApp, cut: &Cut) -> Totals {
             if cut.as_of.is_some_and(|t| e.recorded_at > t) {
                 continue;
             }
-            let recorded: Recorded<ContractEvent> =
-                serde_json::from_value(e.payload.clone()).unwrap();
+            let recorded: Recorded<ContractEvent> = e.recorded().unwrap();
             let event = recorded.event.clone();
             let before = states.get(&e.aggregate_id).cloned();
             let now = ContractRegistration::apply_event(

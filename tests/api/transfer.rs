@@ -292,7 +292,8 @@ both!(
         let from_request = listing_events
             .iter()
             .filter(|e| {
-                e.event_type == "trl_revised" && e.payload["event"]["source"] == request.to_string()
+                e.event_type == "trl_revised"
+                    && e.payload_value().unwrap()["event"]["source"] == request.to_string()
             })
             .count();
         assert_eq!(from_request, 1);

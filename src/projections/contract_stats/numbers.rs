@@ -36,7 +36,7 @@ impl Projection for RegistrationNumbers {
         if event.aggregate_type != ContractRegistration::NAME || event.event_type != "registered" {
             return Ok(());
         }
-        let recorded: Recorded<ContractEvent> = serde_json::from_value(event.payload.clone())?;
+        let recorded: Recorded<ContractEvent> = event.recorded()?;
         let ContractEvent::Registered {
             registration_number,
             ..

@@ -44,11 +44,11 @@ pub async fn rebuild(db: &Db, projections: &Projections) -> Result<RebuildReport
         last_position: 0,
     };
     let done = async {
-        replay_settled(&mut shadow, projections, &mut report).await?;
+        replay_settled(db, &mut shadow, projections, &mut report).await?;
         shadow.index().await?;
         for _ in 0..10 {
             let before = report.events;
-            replay_settled(&mut shadow, projections, &mut report).await?;
+            replay_settled(db, &mut shadow, projections, &mut report).await?;
             if report.events - before < SMALL_REST {
                 break;
             }
@@ -82,22 +82,51 @@ pub async fn rebuild(db: &Db, projections: &Projections) -> Result<RebuildReport
 }
 
 /// Replays the settled log after `report.last_position` into the shadow tables, a page a
-/// transaction, until a page comes back short.
+/// transaction, until a page comes back short. A reader on a pooled connection fetches the
+/// next page while this one is applied (one page ahead, so memory stays bounded).
 async fn replay_settled(
+    db: &Db,
     shadow: &mut Shadow,
     projections: &Projections,
     report: &mut RebuildReport,
 ) -> Result<(), StoreError> {
-    let mut conn = shadow.conn();
-    loop {
-        conn.execute("BEGIN", &[]).await?;
-        let page = log::after(&mut conn, report.last_position, PAGE).await?;
-        apply(&mut conn, projections, &page, report).await?;
-        conn.execute("COMMIT", &[]).await?;
-        if (page.len() as i64) < PAGE {
-            return Ok(());
+    let (pages, mut next) = tokio::sync::mpsc::channel(1);
+    let reader = tokio::spawn({
+        let (db, mut position) = (db.clone(), report.last_position);
+        async move {
+            loop {
+                let page = async {
+                    let mut rc = db.read().await?;
+                    log::after(&mut rc.conn(), position, PAGE).await
+                }
+                .await;
+                let more = match &page {
+                    Ok(p) if p.len() as i64 == PAGE => p.last().map(|e| e.position),
+                    _ => None,
+                };
+                if pages.send(page).await.is_err() {
+                    return;
+                }
+                match more {
+                    Some(last) => position = last,
+                    None => return,
+                }
+            }
         }
+    });
+    let mut conn = shadow.conn();
+    let replayed = async {
+        while let Some(page) = next.recv().await {
+            let page: Vec<LoggedEvent> = page?;
+            conn.execute("BEGIN", &[]).await?;
+            apply(&mut conn, projections, &page, report).await?;
+            conn.execute("COMMIT", &[]).await?;
+        }
+        Ok(())
     }
+    .await;
+    reader.abort();
+    replayed
 }
 
 async fn apply(

@@ -162,6 +162,13 @@ impl Shadow {
             }
         }
         conn.execute("COMMIT", &[]).await?;
+        if self.pg.is_some() {
+            // New tables have no planner statistics until autovacuum gets to them (if it runs
+            // at all): gather them now, outside the lock, so queries are planned for what the
+            // tables hold.
+            conn.execute(&format!("ANALYZE {}", tables.join(", ")), &[])
+                .await?;
+        }
         Ok(())
     }
 
