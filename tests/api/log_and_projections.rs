@@ -652,6 +652,9 @@ both!(
                 true,
                 out.clone(),
             );
+            // Other tests' subscribers come and go on other threads: make every callsite ask
+            // this one too, or an INFO line can be filtered by interest cached without it.
+            tracing::callsite::rebuild_interest_cache();
             let lost = async {
                 let (a, b) = futures::join!(
                     store.execute(id, None, submit()),
