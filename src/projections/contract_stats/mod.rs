@@ -26,60 +26,43 @@ pub const TABLE: &str = "contract_view";
 
 pub struct ContractRegister;
 
-const FACT_COLUMNS: &[&str] = &[
-    "contract_id",
-    "seq",
-    "part",
-    "position",
-    "recorded_at",
-    "registered_basis",
-    "signing_date",
-    "count_delta",
-    "amount_delta",
-    "tech_amount_delta",
-    "taxonomy",
-    "contract_type",
-    "subtype",
-    "field",
-    "seller_nature",
-    "buyer_nature",
-    "seller_region",
-    "buyer_region",
-    "seller_province",
-    "buyer_province",
-    "seller_zone",
-    "buyer_zone",
-    "flow",
-    "ip_kinds",
-];
+/// The columns of a fact row, in the order of [`fact_args`], then `$last`: the two fact tables
+/// differ only in that last column.
+macro_rules! fact_columns {
+    ($last:literal) => {
+        &[
+            "contract_id",
+            "seq",
+            "part",
+            "position",
+            "recorded_at",
+            "registered_basis",
+            "signing_date",
+            "count_delta",
+            "amount_delta",
+            "tech_amount_delta",
+            "taxonomy",
+            "contract_type",
+            "subtype",
+            "field",
+            "seller_nature",
+            "buyer_nature",
+            "seller_region",
+            "buyer_region",
+            "seller_province",
+            "buyer_province",
+            "seller_zone",
+            "buyer_zone",
+            "flow",
+            $last,
+        ]
+    };
+}
+
+const FACT_COLUMNS: &[&str] = fact_columns!("ip_kinds");
 
 /// The facts by IP kind: one row per kind a fact names.
-const IP_FACT_COLUMNS: &[&str] = &[
-    "contract_id",
-    "seq",
-    "part",
-    "position",
-    "recorded_at",
-    "registered_basis",
-    "signing_date",
-    "count_delta",
-    "amount_delta",
-    "tech_amount_delta",
-    "taxonomy",
-    "contract_type",
-    "subtype",
-    "field",
-    "seller_nature",
-    "buyer_nature",
-    "seller_region",
-    "buyer_region",
-    "seller_province",
-    "buyer_province",
-    "seller_zone",
-    "buyer_zone",
-    "flow",
-    "ip_kind",
-];
+const IP_FACT_COLUMNS: &[&str] = fact_columns!("ip_kind");
 
 fn fact_args(f: &Fact, position: i64) -> Vec<Arg> {
     let d = &f.dims;
