@@ -4,7 +4,6 @@
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use crate::store::log::LoggedEvent;
 use crate::store::sql::{Arg, Conn, Row};
 use crate::store::StoreError;
 
@@ -22,19 +21,6 @@ pub fn from_row<T: DeserializeOwned>(r: &Row) -> Result<DocRow<T>, StoreError> {
         version: r.i64("version")? as i32,
         data: r.json("doc")?,
     })
-}
-
-/// The document as it was before `event`: none for a stream's first event, whose row cannot
-/// exist yet (so a creation, the commonest write, reads nothing first).
-pub async fn before<T: DeserializeOwned>(
-    conn: &mut Conn<'_>,
-    table: &str,
-    event: &LoggedEvent,
-) -> Result<Option<T>, StoreError> {
-    if event.version <= 1 {
-        return Ok(None);
-    }
-    Ok(get(conn, table, event.aggregate_id).await?.map(|r| r.data))
 }
 
 pub async fn get<T: DeserializeOwned>(
