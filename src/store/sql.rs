@@ -83,6 +83,17 @@ pub enum Row {
     Sqlite(SqliteRow),
 }
 
+/// A column of a [`Row`], by name or by place (a reader of many rows saves the name lookups).
+pub trait Col:
+    sqlx::ColumnIndex<PgRow> + sqlx::ColumnIndex<SqliteRow> + std::fmt::Display + Copy
+{
+}
+
+impl<T> Col for T where
+    T: sqlx::ColumnIndex<PgRow> + sqlx::ColumnIndex<SqliteRow> + std::fmt::Display + Copy
+{
+}
+
 impl Conn<'_> {
     pub fn is_postgres(&self) -> bool {
         matches!(self, Conn::Pg(_))
@@ -122,6 +133,33 @@ impl Conn<'_> {
         }
     }
 
+    /// Each row in turn as it arrives, for readers of more rows than they should hold at once.
+    pub async fn for_each<E: From<sqlx::Error>>(
+        &mut self,
+        sql: &str,
+        args: &[Arg],
+        mut f: impl FnMut(Row) -> Result<(), E>,
+    ) -> Result<(), E> {
+        use futures::TryStreamExt;
+        match self {
+            Conn::Pg(c) => {
+                let q = args.iter().fold(sqlx::query(sql), bind_pg);
+                let mut rows = q.fetch(&mut **c);
+                while let Some(r) = rows.try_next().await? {
+                    f(Row::Pg(r))?;
+                }
+            }
+            Conn::Sqlite(c) => {
+                let q = args.iter().fold(sqlx::query(sql), bind_sqlite);
+                let mut rows = q.fetch(&mut **c);
+                while let Some(r) = rows.try_next().await? {
+                    f(Row::Sqlite(r))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub async fn fetch_optional(
         &mut self,
         sql: &str,
@@ -146,11 +184,11 @@ impl Conn<'_> {
     }
 }
 
-fn parse_sqlite_time(col: &str, s: &str) -> Result<DateTime<Utc>, sqlx::Error> {
+fn parse_sqlite_time(col: impl std::fmt::Display, s: &str) -> Result<DateTime<Utc>, sqlx::Error> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| sqlx::Error::ColumnDecode {
-            index: col.into(),
+            index: col.to_string(),
             source: Box::new(e),
         })
 }
@@ -175,7 +213,7 @@ impl Row {
             Row::Sqlite(r) => r.try_get(col),
         }
     }
-    pub fn i64(&self, col: &str) -> Result<i64, sqlx::Error> {
+    pub fn i64(&self, col: impl Col) -> Result<i64, sqlx::Error> {
         match self {
             Row::Pg(r) => r.try_get(col),
             Row::Sqlite(r) => r.try_get(col),
@@ -194,7 +232,7 @@ impl Row {
         }
     }
     /// A text column borrowed from the row, for readers of many rows that keep few strings.
-    pub fn str(&self, col: &str) -> Result<&str, sqlx::Error> {
+    pub fn str(&self, col: impl Col) -> Result<&str, sqlx::Error> {
         match self {
             Row::Pg(r) => r.try_get(col),
             Row::Sqlite(r) => r.try_get(col),
@@ -212,10 +250,10 @@ impl Row {
             Row::Sqlite(r) => r.try_get(col),
         }
     }
-    pub fn time(&self, col: &str) -> Result<DateTime<Utc>, sqlx::Error> {
+    pub fn time(&self, col: impl Col) -> Result<DateTime<Utc>, sqlx::Error> {
         match self {
             Row::Pg(r) => r.try_get(col),
-            Row::Sqlite(r) => parse_sqlite_time(col, &r.try_get::<String, _>(col)?),
+            Row::Sqlite(r) => parse_sqlite_time(col, r.try_get::<&str, _>(col)?),
         }
     }
     pub fn opt_time(&self, col: &str) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
