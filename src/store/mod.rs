@@ -219,7 +219,10 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(30));
+                .busy_timeout(Duration::from_secs(30))
+                // Rows cross from sqlx's SQLite thread to ours through a channel; at its default
+                // of 50 a long read spends more time handing rows over than reading them.
+                .row_buffer_size(1024);
             if let Some(dir) = opts.get_filename().parent() {
                 std::fs::create_dir_all(dir).map_err(|e| {
                     StoreError::Other(format!("cannot create {}: {e}", dir.display()))
