@@ -167,7 +167,14 @@ fn decode(bytes: &[u8]) -> Option<(Inner, Tally)> {
     }
     let dicts = (0..n).map(|_| r.dict()).collect::<Option<Vec<_>>>()?;
     let ip_kinds = r.dict()?;
-    let mut rows = Vec::with_capacity(stated.facts.clamp(0, 1 << 24) as usize);
+    let mut inner = Inner {
+        generation,
+        position,
+        dicts,
+        ip_kinds,
+        ..Inner::default()
+    };
+    inner.rows.reserve(stated.facts.clamp(0, 1 << 24) as usize);
     while !r.0.is_empty() {
         let mut row = Row {
             registered: r.i32()?,
@@ -185,15 +192,8 @@ fn decode(bytes: &[u8]) -> Option<(Inner, Tally)> {
             *d = r.u16()?;
         }
         row.ip = r.u32()?;
-        rows.push(row);
+        inner.push(row);
     }
-    let inner = Inner {
-        generation,
-        position,
-        dicts,
-        ip_kinds,
-        rows,
-    };
     (tally(&inner) == stated).then_some((inner, stated))
 }
 
@@ -286,6 +286,7 @@ mod tests {
             dicts,
             ip_kinds,
             rows,
+            months: Some((1499, 1500)),
         }
     }
 
