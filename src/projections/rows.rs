@@ -25,6 +25,18 @@ pub async fn upsert(
         .map(|c| format!("{c} = excluded.{c}"))
         .collect();
     let tail = format!(" ON CONFLICT ({key}) DO UPDATE SET {}", set.join(", "));
+    write(conn, table, columns, &tail, rows).await.map(drop)
+}
+
+/// `INSERT … ON CONFLICT (key) DO NOTHING` of `rows`: how many were new.
+pub async fn insert_new(
+    conn: &mut Conn<'_>,
+    table: &str,
+    columns: &[&str],
+    key: &str,
+    rows: Vec<Vec<Arg>>,
+) -> Result<u64, sqlx::Error> {
+    let tail = format!(" ON CONFLICT ({key}) DO NOTHING");
     write(conn, table, columns, &tail, rows).await
 }
 
@@ -35,7 +47,7 @@ pub async fn insert(
     columns: &[&str],
     rows: Vec<Vec<Arg>>,
 ) -> Result<(), sqlx::Error> {
-    write(conn, table, columns, "", rows).await
+    write(conn, table, columns, "", rows).await.map(drop)
 }
 
 async fn write(
@@ -44,7 +56,8 @@ async fn write(
     columns: &[&str],
     tail: &str,
     rows: Vec<Vec<Arg>>,
-) -> Result<(), sqlx::Error> {
+) -> Result<u64, sqlx::Error> {
+    let mut written = 0;
     let per_statement = (MAX_ARGS / columns.len().max(1)).max(1);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
@@ -68,9 +81,9 @@ async fn write(
             sql.push(')');
         }
         sql.push_str(tail);
-        conn.execute(&sql, &args).await?;
+        written += conn.execute(&sql, &args).await?;
     }
-    Ok(())
+    Ok(written)
 }
 
 /// Rows for several tables, gathered while events are folded and written together after.

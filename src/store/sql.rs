@@ -23,6 +23,7 @@ pub enum Arg {
     OptText(Option<String>),
     Bool(bool),
     Time(DateTime<Utc>),
+    OptTime(Option<DateTime<Utc>>),
     Json(serde_json::Value),
     /// JSON already serialized (an event's payload): bound as it is.
     RawJson(Box<RawValue>),
@@ -47,6 +48,7 @@ fn bind_pg<'q>(
         Arg::OptText(v) => q.bind(v.as_deref()),
         Arg::Bool(v) => q.bind(*v),
         Arg::Time(v) => q.bind(*v),
+        Arg::OptTime(v) => q.bind(*v),
         Arg::Json(v) => q.bind(sqlx::types::Json(v)),
         Arg::RawJson(v) => q.bind(sqlx::types::Json(v.as_ref())),
         Arg::OptJson(v) => q.bind(v.as_ref().map(sqlx::types::Json)),
@@ -66,6 +68,7 @@ fn bind_sqlite<'q>(
         Arg::OptText(v) => q.bind(v.as_deref()),
         Arg::Bool(v) => q.bind(*v),
         Arg::Time(v) => q.bind(sqlite_time(v)),
+        Arg::OptTime(v) => q.bind(v.as_ref().map(sqlite_time)),
         Arg::Json(v) => q.bind(v.to_string()),
         Arg::RawJson(v) => q.bind(v.get()),
         Arg::OptJson(v) => q.bind(v.as_ref().map(|v| v.to_string())),
