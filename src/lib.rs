@@ -16,6 +16,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod notifications;
 pub mod policies;
 pub mod projections;
 pub mod routes;

@@ -105,6 +105,11 @@ impl AppState {
             state.clone(),
             state.shutdown.subscribe(),
         ));
+        tokio::spawn(follower::run(
+            Box::new(crate::notifications::follower::Notifier),
+            state.clone(),
+            state.shutdown.subscribe(),
+        ));
     }
 }
 

@@ -1,0 +1,32 @@
+-- What people are told: derived from the log by the notifications follower, each once (its id
+-- is a function of the event, the person and the kind, so a replay inserts nothing new). This
+-- is an outbox, not a read model: whether a notification was read and how its mail fared
+-- belong to the person and the sender, not to the log, and a rebuild leaves them alone.
+CREATE TABLE notifications (
+    id BLOB PRIMARY KEY,
+    recipient_id BLOB NOT NULL,
+    kind TEXT NOT NULL,
+    event_id BLOB NOT NULL,
+    position INTEGER NOT NULL,
+    aggregate_type TEXT NOT NULL,
+    aggregate_id BLOB NOT NULL,
+    created_at TEXT NOT NULL,
+    data TEXT NOT NULL,
+    read_at TEXT,
+    -- pending (to send), off (the person turned this kind's mail off), sent, dead (gave up).
+    mail_status TEXT NOT NULL CHECK (mail_status IN ('pending', 'off', 'sent', 'dead')),
+    mail_attempts INTEGER NOT NULL DEFAULT 0,
+    mail_next_at TEXT,
+    mail_error TEXT
+);
+CREATE INDEX notifications_inbox ON notifications (recipient_id, position DESC, id DESC);
+CREATE INDEX notifications_unread ON notifications (recipient_id, position DESC, id DESC) WHERE read_at IS NULL;
+CREATE INDEX notifications_mail_due ON notifications (mail_next_at) WHERE mail_status = 'pending';
+
+-- A person's choice of mail per kind; no row means mail on.
+CREATE TABLE notification_preferences (
+    user_id BLOB NOT NULL,
+    kind TEXT NOT NULL,
+    mail INTEGER NOT NULL,
+    PRIMARY KEY (user_id, kind)
+);
