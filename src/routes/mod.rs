@@ -8,6 +8,7 @@ pub mod health;
 pub mod listings;
 pub mod membership;
 pub mod negotiations;
+pub mod notifications;
 pub mod organizations;
 pub mod ownership_grants;
 pub mod search;
@@ -50,6 +51,11 @@ routes! {
     post "/api/v1/me/password" => auth::change_password;
     get "/api/v1/me/membership-requests" => membership::my_requests;
     post "/api/v1/me/membership-requests/{id}/withdraw" => membership::withdraw;
+    get "/api/v1/me/notifications" => notifications::list;
+    post "/api/v1/me/notifications/read-all" => notifications::mark_all_read;
+    post "/api/v1/me/notifications/{id}/read" => notifications::mark_read;
+    get "/api/v1/me/notification-preferences" => notifications::preferences;
+    put "/api/v1/me/notification-preferences" => notifications::set_preferences;
     post "/api/v1/invitations/accept" => membership::accept;
 
     get "/api/v1/users" => users::find;
