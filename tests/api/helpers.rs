@@ -508,6 +508,28 @@ impl TestApp {
 
     /// How many entries the global log holds: "nothing changed" means it did not grow.
     /// (Positions are sparse on PostgreSQL, so they are not counted by subtracting.)
+    /// `user`'s notifications once there are at least `n` (the follower that makes them runs
+    /// in the background), newest unread first; a failure after 10 s.
+    pub async fn inbox(&self, user: &TestUser, n: usize) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let (s, v) = json_of(
+                self.get("/api/v1/me/notifications?limit=100", Some(&user.token))
+                    .await,
+            )
+            .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            if v["items"].as_array().unwrap().len() >= n {
+                return v;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "expected {n} notifications, have {v}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn log_len(&self) -> i64 {
         let mut rc = self.state.db.read().await.unwrap();
         rc.conn()
@@ -552,6 +574,16 @@ pub fn demand_body(kind: &str, title: &str) -> Value {
 }
 
 /// A valid listing body; tests change what they need.
+/// The kinds of an inbox page's notifications, in its order.
+pub fn kinds(inbox: &Value) -> Vec<String> {
+    inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
 pub fn listing_body(title: &str) -> Value {
     json!({
         "title": title,

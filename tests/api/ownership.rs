@@ -17,7 +17,7 @@ use techmarket::projections::rebuild::rebuild;
 use uuid::Uuid;
 
 use crate::both;
-use crate::helpers::{json_of, listing_body, TestApp, TestUser};
+use crate::helpers::{json_of, kinds, listing_body, TestApp, TestUser};
 
 /// An institution with its office, two researchers and a published job-related listing.
 struct Lab {
@@ -324,6 +324,26 @@ both!(
         assert_eq!(v["status"], "registry_changed");
         assert_eq!(v["registry_change"]["record_number"], "2026-ZL-0001");
 
+        // Who was told: the office of the objection, the applicant of each step.
+        let office = app.inbox(&lab.tto, 1).await;
+        assert_eq!(kinds(&office), ["grant_objection_raised"]);
+        assert_eq!(
+            office["items"][0]["data"]["reason"],
+            "发明人名单遗漏了合作者"
+        );
+        assert_eq!(office["items"][0]["mail_status"], "pending");
+        let applicant = app.inbox(&lab.owner, 4).await;
+        assert_eq!(
+            kinds(&applicant),
+            [
+                "grant_granted",
+                "grant_notice_started",
+                "grant_approved",
+                "listing_published"
+            ]
+        );
+        assert!(kinds(&app.inbox(&public, 0).await).is_empty());
+
         // The history tells who did what, in order; the feed carries the objection as a hook.
         let (_, h) = json_of(
             app.get(
@@ -520,6 +540,27 @@ both!(
             let (costs, inst, team, members) = amounts(d);
             assert_eq!(costs + inst + team, d["amount_fen"].as_i64().unwrap());
             assert_eq!(members.iter().sum::<i64>(), team);
+        }
+
+        // Each member is told of each distribution, with their own part; the submitter of
+        // the contract heard it accepted and registered.
+        let told = app.inbox(&third, 3).await;
+        assert_eq!(kinds(&told), ["distribution_recorded"; 3]);
+        let parts: Vec<i64> = told["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["data"]["amount_fen"].as_i64().unwrap())
+            .collect();
+        assert_eq!(parts, [2, 23_338, 233_380]);
+        let owner = app.inbox(&lab.owner, 3).await;
+        let owner_kinds = kinds(&owner);
+        for k in [
+            "distribution_recorded",
+            "contract_registered",
+            "contract_accepted",
+        ] {
+            assert!(owner_kinds.contains(&k.to_string()), "{owner_kinds:?}");
         }
 
         // The same payment twice: refused, nothing appended.
@@ -820,6 +861,14 @@ both!(a_term_expires_by_itself, |app: TestApp| async move {
     );
     let r = report(&app, &stat.token, "report=cap_table").await;
     assert_eq!(r["totals"]["grants"], 0, "{r}");
+
+    // The applicant was warned before the end and told of it.
+    let told = kinds(&app.inbox(&lab.owner, 5).await);
+    assert_eq!(
+        told[..2],
+        ["grant_expired", "grant_term_expiring"],
+        "{told:?}"
+    );
 
     // The listing is free for a new grant.
     apply(&app, &lab, &usage_right(&lab)).await;
