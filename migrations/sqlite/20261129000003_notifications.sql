@@ -30,3 +30,8 @@ CREATE TABLE notification_preferences (
     mail INTEGER NOT NULL,
     PRIMARY KEY (user_id, kind)
 );
+
+-- The follower starts from the log as it stands when notifications arrive: what happened
+-- before is history, not news (and not a flood of mail). On a new database this is 0.
+INSERT INTO policy_checkpoints (name, position)
+SELECT 'notifications', COALESCE(MAX(position), 0) FROM event_log;
