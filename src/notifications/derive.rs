@@ -257,3 +257,199 @@ fn event_detail(entry: &LoggedEvent) -> Result<Value, StoreError> {
     }
     Ok(event)
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::domain::negotiation::{
+        AbandonReason, Exclusivity, NegotiationStatus, Offer, Payment, Terms,
+    };
+    use crate::domain::{Actor, Role};
+
+    const BUYER: Uuid = Uuid::from_u128(1);
+    const SELLER: Uuid = Uuid::from_u128(2);
+    const BROKER: Uuid = Uuid::from_u128(3);
+
+    fn person(id: Uuid, role: Role) -> Actor {
+        Actor {
+            user_id: id,
+            role,
+            organization_id: None,
+        }
+    }
+
+    fn entry(by: Actor, event: NegotiationEvent) -> LoggedEvent {
+        let at = Utc.with_ymd_and_hms(2026, 11, 29, 8, 0, 0).unwrap();
+        LoggedEvent {
+            position: 1,
+            event_id: Uuid::now_v7(),
+            aggregate_type: "negotiation".into(),
+            aggregate_id: Uuid::from_u128(9),
+            version: 2,
+            event_type: event.name().into(),
+            actor_id: by.user_id,
+            actor_role: by.role.as_str().into(),
+            recorded_at: at,
+            payload: serde_json::value::to_raw_value(&Recorded {
+                actor: by,
+                at,
+                event,
+            })
+            .unwrap(),
+        }
+    }
+
+    fn offer(n: u128, side: Side, by: Uuid) -> Offer {
+        Offer {
+            id: Uuid::from_u128(0xF0 + n),
+            side,
+            made_by: by,
+            terms: Terms {
+                contract_type: "license".into(),
+                contract_subtype: None,
+                price_fen: 1_000_000,
+                payment: Payment::LumpSum,
+                term_months: 12,
+                territory: "中国大陆".into(),
+                exclusivity: Exclusivity::Exclusive,
+            },
+            made_at: Utc.with_ymd_and_hms(2026, 11, 29, 8, 0, 0).unwrap(),
+        }
+    }
+
+    fn negotiation(offers: Vec<Offer>) -> NegotiationData {
+        let at = Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap();
+        NegotiationData {
+            listing_id: Uuid::from_u128(0x11),
+            demand_id: None,
+            buyer_id: BUYER,
+            buyer_organization_id: None,
+            seller_id: SELLER,
+            seller_organization_id: None,
+            broker_id: Some(BROKER),
+            status: NegotiationStatus::Open,
+            buyer_signed_nda_at: None,
+            seller_signed_nda_at: None,
+            offers,
+            agreed_offer_id: None,
+            abandon_reason: None,
+            abandon_note: None,
+            message: String::new(),
+            created_at: at,
+            updated_at: at,
+            last_activity_at: at,
+            closed_at: None,
+        }
+    }
+
+    fn told(n: &NegotiationData, e: &LoggedEvent) -> Vec<(Uuid, Kind)> {
+        notices(e, &Stream::Negotiation(n))
+            .unwrap()
+            .into_iter()
+            .map(|n| (n.recipient, n.kind))
+            .collect()
+    }
+
+    #[test]
+    fn a_first_offer_is_received_and_an_answer_to_the_other_side_is_a_counter() {
+        let first = offer(1, Side::Buyer, BUYER);
+        let counter = offer(2, Side::Seller, SELLER);
+        let again = offer(3, Side::Seller, SELLER);
+        let n = negotiation(vec![first.clone(), counter.clone(), again.clone()]);
+        let buyer = person(BUYER, Role::Enterprise);
+        let seller = person(SELLER, Role::Researcher);
+        assert_eq!(
+            told(
+                &n,
+                &entry(buyer, NegotiationEvent::OfferMade { offer: first })
+            ),
+            [(SELLER, Kind::OfferReceived)]
+        );
+        assert_eq!(
+            told(
+                &n,
+                &entry(seller, NegotiationEvent::OfferMade { offer: counter })
+            ),
+            [(BUYER, Kind::OfferCountered)]
+        );
+        // A second offer in a row from the same side still answers the buyer's.
+        assert_eq!(
+            told(
+                &n,
+                &entry(seller, NegotiationEvent::OfferMade { offer: again })
+            ),
+            [(BUYER, Kind::OfferCountered)]
+        );
+    }
+
+    #[test]
+    fn a_broker_offer_for_the_buyer_goes_to_the_seller_and_its_acceptance_to_the_buyer() {
+        let for_buyer = offer(1, Side::Buyer, BROKER);
+        let n = negotiation(vec![for_buyer.clone()]);
+        let broker = person(BROKER, Role::TechManager);
+        assert_eq!(
+            told(
+                &n,
+                &entry(
+                    broker,
+                    NegotiationEvent::OfferMade {
+                        offer: for_buyer.clone()
+                    }
+                )
+            ),
+            [(SELLER, Kind::OfferReceived)]
+        );
+        let seller = person(SELLER, Role::Researcher);
+        assert_eq!(
+            told(
+                &n,
+                &entry(
+                    seller,
+                    NegotiationEvent::Agreed {
+                        offer_id: for_buyer.id
+                    }
+                )
+            ),
+            [(BUYER, Kind::OfferAccepted)]
+        );
+    }
+
+    #[test]
+    fn an_ending_tells_everyone_in_it_but_who_ended_it() {
+        let n = negotiation(vec![]);
+        let buyer = person(BUYER, Role::Enterprise);
+        let abandoned = entry(
+            buyer,
+            NegotiationEvent::Abandoned {
+                reason: AbandonReason::ALL[0],
+                note: None,
+            },
+        );
+        assert_eq!(
+            told(&n, &abandoned),
+            [
+                (SELLER, Kind::NegotiationAbandoned),
+                (BROKER, Kind::NegotiationAbandoned)
+            ]
+        );
+        let expired = entry(Actor::system(), NegotiationEvent::Expired);
+        assert_eq!(
+            told(&n, &expired),
+            [
+                (BUYER, Kind::NegotiationExpired),
+                (SELLER, Kind::NegotiationExpired),
+                (BROKER, Kind::NegotiationExpired)
+            ]
+        );
+        let nda = entry(buyer, NegotiationEvent::NdaSigned { side: Side::Buyer });
+        assert_eq!(told(&n, &nda), [(SELLER, Kind::NdaSigned)]);
+        // What tells nobody anything.
+        let assigned = entry(
+            buyer,
+            NegotiationEvent::BrokerAssigned { broker_id: BROKER },
+        );
+        assert!(told(&n, &assigned).is_empty());
+    }
+}
