@@ -62,6 +62,42 @@ pub struct Settings {
     /// request while the database restarts or is unreachable.
     #[serde(default = "default_db_acquire_timeout_ms")]
     pub db_acquire_timeout_ms: u64,
+    /// Where notifications are mailed: `smtp://user:password@host:587?tls=required`,
+    /// `smtps://…` for TLS from the start, or `smtp://127.0.0.1:25` in the clear. Unset: mail
+    /// goes to `.eml` files in `data_dir/mail`.
+    #[serde(default)]
+    pub smtp_url: Option<SecretString>,
+    /// The mail's sender.
+    #[serde(default = "default_mail_from")]
+    pub mail_from: String,
+    /// Failed deliveries before a notification's mail is dead (for an operator to retry).
+    #[serde(default = "default_mail_max_attempts")]
+    pub mail_max_attempts: u32,
+    /// The wait after a first failure, doubled after each further one (at most an hour).
+    #[serde(default = "default_mail_retry_base_ms")]
+    pub mail_retry_base_ms: u64,
+    /// How often the sender looks for due mail.
+    #[serde(default = "default_mail_poll_ms")]
+    pub mail_poll_ms: u64,
+    /// The service's address as people reach it: the links in mail start with it.
+    #[serde(default = "default_public_url")]
+    pub public_url: String,
+}
+
+fn default_mail_from() -> String {
+    "技术市场 <noreply@techmarket.localhost>".into()
+}
+fn default_mail_max_attempts() -> u32 {
+    8
+}
+fn default_mail_retry_base_ms() -> u64 {
+    30_000
+}
+fn default_mail_poll_ms() -> u64 {
+    1_000
+}
+fn default_public_url() -> String {
+    "http://127.0.0.1:8080".into()
 }
 
 fn default_db_acquire_timeout_ms() -> u64 {
@@ -96,6 +132,12 @@ impl Default for Settings {
             invitation_valid_days: 7,
             password_reset_valid_hours: 24,
             db_acquire_timeout_ms: default_db_acquire_timeout_ms(),
+            smtp_url: None,
+            mail_from: default_mail_from(),
+            mail_max_attempts: default_mail_max_attempts(),
+            mail_retry_base_ms: default_mail_retry_base_ms(),
+            mail_poll_ms: default_mail_poll_ms(),
+            public_url: default_public_url(),
         }
     }
 }
@@ -189,11 +231,14 @@ mod tests {
         let s = Settings {
             database_url: Some(SecretString::from("postgres://u:hunter2@db/x".to_string())),
             jwt_secret: Some(SecretString::from("topsecret".to_string())),
+            smtp_url: Some(SecretString::from("smtp://u:mailpass@mx/".to_string())),
             ..Settings::default()
         };
         let printed = format!("{s:?}");
         assert!(
-            !printed.contains("hunter2") && !printed.contains("topsecret"),
+            !printed.contains("hunter2")
+                && !printed.contains("topsecret")
+                && !printed.contains("mailpass"),
             "{printed}"
         );
     }

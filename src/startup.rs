@@ -110,6 +110,10 @@ impl AppState {
             state.clone(),
             state.shutdown.subscribe(),
         ));
+        tokio::spawn(crate::notifications::mail::sender::run(
+            state.clone(),
+            state.shutdown.subscribe(),
+        ));
     }
 }
 

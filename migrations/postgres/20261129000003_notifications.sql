@@ -15,7 +15,7 @@ CREATE TABLE notifications (
     read_at timestamptz,
     -- pending (to send), off (the person turned this kind's mail off), sent, dead (gave up).
     mail_status text NOT NULL CHECK (mail_status IN ('pending', 'off', 'sent', 'dead')),
-    mail_attempts integer NOT NULL DEFAULT 0,
+    mail_attempts bigint NOT NULL DEFAULT 0,
     mail_next_at timestamptz,
     mail_error text
 );

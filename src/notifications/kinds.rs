@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 macro_rules! kinds {
-    ($( $kind:ident => $name:literal, $mandatory:literal, $title:literal; )*) => {
+    ($( $kind:ident => $name:literal, $mandatory:literal, $title:literal, $english:literal; )*) => {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum Kind {
@@ -34,35 +34,42 @@ macro_rules! kinds {
                     $( Kind::$kind => $title, )*
                 }
             }
+
+            /// The same in English, for the mail's English part.
+            pub fn english(self) -> &'static str {
+                match self {
+                    $( Kind::$kind => $english, )*
+                }
+            }
         }
     };
 }
 
 kinds! {
-    OfferReceived => "offer_received", false, "收到报价";
-    OfferCountered => "offer_countered", false, "对方还价";
-    OfferAccepted => "offer_accepted", false, "报价已被接受";
-    NdaSigned => "nda_signed", false, "对方已签署保密协议";
-    NegotiationAbandoned => "negotiation_abandoned", false, "洽谈已终止";
-    NegotiationExpired => "negotiation_expired", false, "洽谈已过期";
-    ListingReturned => "listing_returned", true, "成果被退回修改";
-    ListingPublished => "listing_published", false, "成果已发布";
-    ContractAccepted => "contract_accepted", false, "合同已受理";
-    ContractCorrectionRequested => "contract_correction_requested", true, "合同需补正";
-    ContractRegistered => "contract_registered", false, "合同已登记";
-    ContractRefused => "contract_refused", true, "合同不予登记";
-    VerificationAccepted => "verification_accepted", false, "验证申请已受理";
-    VerificationDeclined => "verification_declined", true, "验证申请未受理";
-    VerificationCompleted => "verification_completed", false, "验证已完成";
-    ApplicationReceived => "application_received", false, "收到揭榜申请";
-    WinnerSelected => "winner_selected", false, "您已中选";
-    GrantApproved => "grant_approved", false, "赋权申请已批准";
-    GrantNoticeStarted => "grant_notice_started", false, "赋权公示开始";
-    GrantObjectionRaised => "grant_objection_raised", true, "赋权公示收到异议";
-    GrantGranted => "grant_granted", false, "赋权已生效";
-    GrantTermExpiring => "grant_term_expiring", true, "赋权期限即将届满";
-    GrantExpired => "grant_expired", false, "赋权期限已届满";
-    DistributionRecorded => "distribution_recorded", false, "收益分配已登记";
+    OfferReceived => "offer_received", false, "收到报价", "You received an offer";
+    OfferCountered => "offer_countered", false, "对方还价", "The other side made a counter-offer";
+    OfferAccepted => "offer_accepted", false, "报价已被接受", "Your offer was accepted";
+    NdaSigned => "nda_signed", false, "对方已签署保密协议", "The other side signed the NDA";
+    NegotiationAbandoned => "negotiation_abandoned", false, "洽谈已终止", "A negotiation was abandoned";
+    NegotiationExpired => "negotiation_expired", false, "洽谈已过期", "A negotiation expired";
+    ListingReturned => "listing_returned", true, "成果被退回修改", "Your listing was returned for changes";
+    ListingPublished => "listing_published", false, "成果已发布", "Your listing is published";
+    ContractAccepted => "contract_accepted", false, "合同已受理", "Your contract was accepted for registration";
+    ContractCorrectionRequested => "contract_correction_requested", true, "合同需补正", "Your contract needs corrections";
+    ContractRegistered => "contract_registered", false, "合同已登记", "Your contract is registered";
+    ContractRefused => "contract_refused", true, "合同不予登记", "Your contract was refused registration";
+    VerificationAccepted => "verification_accepted", false, "验证申请已受理", "Your verification request was accepted";
+    VerificationDeclined => "verification_declined", true, "验证申请未受理", "Your verification request was declined";
+    VerificationCompleted => "verification_completed", false, "验证已完成", "Your verification is completed";
+    ApplicationReceived => "application_received", false, "收到揭榜申请", "Your open call received an application";
+    WinnerSelected => "winner_selected", false, "您已中选", "You were selected";
+    GrantApproved => "grant_approved", false, "赋权申请已批准", "Your ownership grant application was approved";
+    GrantNoticeStarted => "grant_notice_started", false, "赋权公示开始", "The public notice of your grant has started";
+    GrantObjectionRaised => "grant_objection_raised", true, "赋权公示收到异议", "An objection was raised against a grant";
+    GrantGranted => "grant_granted", false, "赋权已生效", "Your ownership grant is in force";
+    GrantTermExpiring => "grant_term_expiring", true, "赋权期限即将届满", "Your grant's term is ending soon";
+    GrantExpired => "grant_expired", false, "赋权期限已届满", "Your grant's term has ended";
+    DistributionRecorded => "distribution_recorded", false, "收益分配已登记", "A revenue distribution was recorded for you";
 }
 
 impl Kind {
@@ -83,7 +90,7 @@ mod tests {
                 serde_json::to_value(k).unwrap(),
                 serde_json::json!(k.name())
             );
-            assert!(!k.title().is_empty());
+            assert!(!k.title().is_empty() && !k.english().is_empty());
         }
         assert_eq!(Kind::parse("weather"), None);
     }

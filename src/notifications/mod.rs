@@ -7,3 +7,4 @@ pub mod derive;
 pub mod follower;
 pub mod inbox;
 pub mod kinds;
+pub mod mail;

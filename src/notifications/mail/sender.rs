@@ -1,0 +1,281 @@
+//! The mail sender: delivers the outbox's pending notifications, over SMTP when `smtp_url` is
+//! set, otherwise to `.eml` files under the data directory (so the embedded default shows what
+//! would be sent).
+//!
+//! A batch is first *claimed* in a short transaction that moves its notifications' next
+//! attempt a lease ahead (on PostgreSQL skipping rows another instance holds), then sent with no
+//! transaction open (an SMTP exchange must not hold the log's followers back), then each outcome
+//! is written. Two instances never take the same notification; one that dies mid-batch leaves
+//! its claims to run out and be taken again. A failure is retried with a doubling delay; after
+//! `mail_max_attempts` the notification is dead, for an operator to list and retry.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use lettre::message::{header::ContentType, Mailbox};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use secrecy::ExposeSecret;
+use uuid::Uuid;
+
+use super::render;
+use crate::config::Settings;
+use crate::notifications::inbox::link;
+use crate::notifications::kinds::Kind;
+use crate::startup::AppState;
+use crate::store::sql::{Arg, Row};
+use crate::store::{Db, StoreError};
+
+/// How long a claimed notification is left to its sender before another may take it.
+const LEASE: Duration = Duration::from_secs(300);
+/// Notifications claimed at a time.
+const BATCH: i64 = 50;
+/// The longest wait between two attempts.
+const MAX_DELAY: Duration = Duration::from_secs(3600);
+
+pub enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files(AsyncFileTransport<Tokio1Executor>),
+}
+
+impl Transport {
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Transport> {
+        Ok(match &settings.smtp_url {
+            Some(url) => Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())?
+                    .timeout(Some(Duration::from_secs(20)))
+                    .build(),
+            ),
+            None => {
+                let dir = settings.data_dir.join("mail");
+                std::fs::create_dir_all(&dir)?;
+                Transport::Files(AsyncFileTransport::new(dir))
+            }
+        })
+    }
+
+    async fn send(&self, message: lettre::Message) -> Result<(), String> {
+        match self {
+            Transport::Smtp(t) => t.send(message).await.map(drop).map_err(|e| e.to_string()),
+            Transport::Files(t) => t.send(message).await.map(drop).map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// A claimed notification, with what its message needs.
+struct Outgoing {
+    id: Uuid,
+    recipient_id: Uuid,
+    kind: String,
+    data: serde_json::Value,
+    aggregate_type: String,
+    aggregate_id: Uuid,
+    attempts: i64,
+}
+
+impl Outgoing {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(Outgoing {
+            id: r.uuid("id")?,
+            recipient_id: r.uuid("recipient_id")?,
+            kind: r.text("kind")?,
+            data: r.json("data")?,
+            aggregate_type: r.text("aggregate_type")?,
+            aggregate_id: r.uuid("aggregate_id")?,
+            attempts: r.i64("mail_attempts")?,
+        })
+    }
+}
+
+async fn claim(db: &Db, now: DateTime<Utc>) -> Result<Vec<Outgoing>, StoreError> {
+    let mut tx = db.begin().await?;
+    let skip_locked = if tx.conn().is_postgres() {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    let lease = chrono::Duration::from_std(LEASE).expect("a short lease");
+    let rows = tx
+        .conn()
+        .fetch_all(
+            &format!(
+                "UPDATE notifications SET mail_next_at = $2 WHERE id IN (SELECT id FROM notifications \
+                 WHERE mail_status = 'pending' AND mail_next_at <= $1 ORDER BY mail_next_at LIMIT $3{skip_locked}) \
+                 RETURNING id, recipient_id, kind, data, aggregate_type, aggregate_id, mail_attempts"
+            ),
+            &[Arg::Time(now), Arg::Time(now + lease), Arg::I64(BATCH)],
+        )
+        .await?;
+    tx.commit().await?;
+    rows.iter().map(Outgoing::from_row).collect()
+}
+
+/// The delay before attempt `attempts + 1`: the base doubled for each failure so far.
+pub fn backoff(base: Duration, attempts: u32) -> Duration {
+    base.saturating_mul(1u32 << attempts.min(20)).min(MAX_DELAY)
+}
+
+async fn record(
+    db: &Db,
+    id: Uuid,
+    outcome: Result<(), String>,
+    attempts: i64,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let attempts = attempts + 1;
+    let mut tx = db.begin().await?;
+    match outcome {
+        Ok(()) => {
+            tx.conn()
+                .execute(
+                    "UPDATE notifications SET mail_status = 'sent', mail_attempts = $2, \
+                     mail_next_at = NULL, mail_error = NULL WHERE id = $1",
+                    &[Arg::Uuid(id), Arg::I64(attempts)],
+                )
+                .await?;
+        }
+        Err(error) => {
+            let dead = attempts >= i64::from(settings.mail_max_attempts);
+            let next = (!dead).then(|| {
+                let delay = backoff(
+                    Duration::from_millis(settings.mail_retry_base_ms),
+                    attempts as u32 - 1,
+                );
+                now + chrono::Duration::from_std(delay).expect("at most an hour")
+            });
+            tracing::warn!(notification = %id, attempts, dead, %error, "mail not delivered");
+            tx.conn()
+                .execute(
+                    "UPDATE notifications SET mail_status = $2, mail_attempts = $3, \
+                     mail_next_at = $4, mail_error = $5 WHERE id = $1",
+                    &[
+                        Arg::Uuid(id),
+                        Arg::Text(if dead { "dead" } else { "pending" }.into()),
+                        Arg::I64(attempts),
+                        Arg::OptTime(next),
+                        Arg::Text(error),
+                    ],
+                )
+                .await?;
+        }
+    }
+    tx.commit().await
+}
+
+/// The person a message goes to: their address and name, if they can still receive mail.
+async fn recipient(db: &Db, id: Uuid) -> Result<Option<Mailbox>, StoreError> {
+    let row = db
+        .read()
+        .await?
+        .conn()
+        .fetch_optional(
+            "SELECT email, display_name FROM users WHERE id = $1 AND status = 'active'",
+            &[Arg::Uuid(id)],
+        )
+        .await?;
+    Ok(match row {
+        Some(r) => r
+            .text("email")?
+            .parse()
+            .ok()
+            .map(|email| Mailbox::new(r.text("display_name").ok(), email)),
+        None => None,
+    })
+}
+
+fn message(settings: &Settings, to: Mailbox, n: &Outgoing) -> Result<lettre::Message, String> {
+    let kind = Kind::parse(&n.kind).ok_or_else(|| format!("unknown kind {}", n.kind))?;
+    let url = format!(
+        "{}{}",
+        settings.public_url.trim_end_matches('/'),
+        link(&n.aggregate_type, n.aggregate_id)
+    );
+    let name = to.name.clone().unwrap_or_else(|| to.email.to_string());
+    let rendered = render::render(kind, &name, &n.data, &url).map_err(|e| e.to_string())?;
+    let from: Mailbox = settings
+        .mail_from
+        .parse()
+        .map_err(|e| format!("mail_from {:?}: {e}", settings.mail_from))?;
+    lettre::Message::builder()
+        .from(from)
+        .to(to)
+        .subject(rendered.subject)
+        // The notification's id: a receiver can tell a message it has seen.
+        .message_id(Some(format!("<{}@techmarket>", n.id)))
+        .header(ContentType::TEXT_PLAIN)
+        .body(rendered.text)
+        .map_err(|e| e.to_string())
+}
+
+/// Claims what is due and sends it; how many were claimed.
+pub async fn send_due(state: &AppState, transport: &Transport) -> Result<usize, StoreError> {
+    let now = state.clock.now();
+    let batch = claim(&state.db, now).await?;
+    for n in &batch {
+        let outcome = match recipient(&state.db, n.recipient_id).await? {
+            Some(to) => match message(&state.settings, to, n) {
+                Ok(m) => transport.send(m).await,
+                Err(e) => Err(e),
+            },
+            None => Err("the recipient has no active account with a valid address".into()),
+        };
+        record(
+            &state.db,
+            n.id,
+            outcome,
+            n.attempts,
+            &state.settings,
+            state.clock.now(),
+        )
+        .await?;
+    }
+    Ok(batch.len())
+}
+
+/// The sender's background task, until `shutdown` turns true.
+pub async fn run(
+    state: actix_web::web::Data<AppState>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    let transport = match Transport::from_settings(&state.settings) {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = %e, "mail cannot be sent: the transport does not start");
+            return;
+        }
+    };
+    let poll = Duration::from_millis(state.settings.mail_poll_ms);
+    loop {
+        let busy = match send_due(&state, &transport).await {
+            Ok(n) => n > 0,
+            Err(e) => {
+                tracing::warn!(error = %e, "the mail sender could not read the outbox");
+                false
+            }
+        };
+        if *shutdown.borrow() {
+            return;
+        }
+        if !busy {
+            tokio::select! {
+                _ = tokio::time::sleep(poll) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_delay_doubles_up_to_an_hour() {
+        let base = Duration::from_secs(30);
+        assert_eq!(backoff(base, 0), Duration::from_secs(30));
+        assert_eq!(backoff(base, 1), Duration::from_secs(60));
+        assert_eq!(backoff(base, 3), Duration::from_secs(240));
+        assert_eq!(backoff(base, 12), MAX_DELAY);
+        assert_eq!(backoff(base, 400), MAX_DELAY);
+    }
+}
