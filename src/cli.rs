@@ -43,6 +43,24 @@ pub enum Cmd {
         #[command(subcommand)]
         command: ProjectionsCmd,
     },
+    /// Mail that could not be delivered.
+    Mail {
+        #[command(subcommand)]
+        command: MailCmd,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum MailCmd {
+    /// List the notifications whose mail failed every attempt.
+    Dead,
+    /// Send a dead notification's mail again (or every one's, with --all).
+    Retry {
+        /// The notification's id.
+        id: Option<uuid::Uuid>,
+        #[arg(long, conflicts_with = "id")]
+        all: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -268,6 +286,51 @@ async fn open_store(settings: &Settings) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+async fn mail_command(db: &Db, command: MailCmd) -> anyhow::Result<()> {
+    use crate::notifications::mail::dead;
+    let now = chrono::Utc::now();
+    match command {
+        MailCmd::Dead => {
+            let mut after = None;
+            loop {
+                let page = dead::list(&mut db.read().await?.conn(), after, 500).await?;
+                for d in &page {
+                    println!(
+                        "{}  {}  to {}  {} attempts  {}",
+                        d.id,
+                        d.kind,
+                        d.recipient_id,
+                        d.attempts,
+                        d.error.as_deref().unwrap_or("")
+                    );
+                }
+                match page.last() {
+                    Some(d) if page.len() == 500 => after = Some(d.id),
+                    _ => break,
+                }
+            }
+        }
+        MailCmd::Retry { id: Some(id), .. } => {
+            let mut tx = db.begin().await?;
+            if !dead::retry(&mut tx.conn(), id, now).await? {
+                anyhow::bail!("no dead mail with id {id}");
+            }
+            tx.commit().await?;
+            println!("{id} will be sent again");
+        }
+        MailCmd::Retry { id: None, all } => {
+            if !all {
+                anyhow::bail!("name a notification's id, or --all");
+            }
+            let mut tx = db.begin().await?;
+            let n = dead::retry_all(&mut tx.conn(), now).await?;
+            tx.commit().await?;
+            println!("{n} will be sent again");
+        }
+    }
+    Ok(())
+}
+
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Cmd::Serve) {
         Cmd::Serve => {
@@ -281,6 +344,10 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             user_command(&db, &settings, command)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        Cmd::Mail { command } => {
+            let db = open_store(&settings).await?;
+            mail_command(&db, command).await?;
         }
         Cmd::Projections {
             command: ProjectionsCmd::Rebuild,

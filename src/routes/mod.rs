@@ -56,6 +56,8 @@ routes! {
     post "/api/v1/me/notifications/{id}/read" => notifications::mark_read;
     get "/api/v1/me/notification-preferences" => notifications::preferences;
     put "/api/v1/me/notification-preferences" => notifications::set_preferences;
+    get "/api/v1/admin/mail/dead" => notifications::dead_mail;
+    post "/api/v1/admin/mail/{id}/retry" => notifications::retry_mail;
     post "/api/v1/invitations/accept" => membership::accept;
 
     get "/api/v1/users" => users::find;

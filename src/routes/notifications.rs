@@ -7,11 +7,12 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::auth::Authenticated;
-use crate::domain::FieldError;
+use crate::domain::{FieldError, Role};
 use crate::error::AppError;
-use crate::http::{page_limit, Body, Query};
+use crate::http::{encode_cursor, page_limit, Body, Page, PageQuery, Query};
 use crate::notifications::inbox::{self, InboxCursor, Notification};
 use crate::notifications::kinds::Kind;
+use crate::notifications::mail::dead;
 use crate::startup::AppState;
 
 #[derive(Deserialize)]
@@ -131,4 +132,37 @@ pub(super) async fn set_preferences(
     tx.commit().await?;
     let prefs = inbox::preferences(&mut state.db.read().await?.conn(), auth.0.user_id).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": prefs })))
+}
+
+/// `GET /admin/mail/dead`: notifications whose mail failed every attempt (platform admins).
+pub(super) async fn dead_mail(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    q: Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(&[Role::PlatformAdmin])?;
+    let (limit, after) = q.0.page()?;
+    let mut items = dead::list(&mut state.db.read().await?.conn(), after, limit + 1).await?;
+    let next_cursor = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|d| encode_cursor(d.id))
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
+}
+
+/// `POST /admin/mail/{id}/retry`: a dead notification's mail sent again (platform admins).
+pub(super) async fn retry_mail(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(&[Role::PlatformAdmin])?;
+    let mut tx = state.db.begin().await?;
+    if !dead::retry(&mut tx.conn(), path.into_inner(), state.clock.now()).await? {
+        return Err(AppError::NotFound);
+    }
+    tx.commit().await?;
+    Ok(HttpResponse::Accepted().finish())
 }
