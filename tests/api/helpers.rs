@@ -181,6 +181,9 @@ pub fn test_settings(backend: Backend, data_dir: &std::path::Path, db: Option<&s
         // Every test user registers from 127.0.0.1; the limits have tests of their own.
         register_max_per_address: 100_000,
         login_max_failures_per_address: 100_000,
+        // Mail is looked for and retried promptly, so mail tests wait milliseconds, not minutes.
+        mail_poll_ms: 50,
+        mail_retry_base_ms: 50,
         ..Settings::default()
     }
 }

@@ -8,6 +8,7 @@ mod bad_input;
 mod demands;
 mod listings;
 mod log_and_projections;
+mod mail;
 mod notifications;
 mod ownership;
 mod search;

@@ -1,0 +1,293 @@
+//! Mail: notifications delivered to a real SMTP server on loopback (aiosmtpd, installed by
+//! scripts/test into target/smtp-venv), retried while it is away, dead-lettered after the last
+//! attempt and sent again when an operator says so; and `.eml` files when no server is set.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use secrecy::SecretString;
+use serde_json::Value;
+use techmarket::domain::Role;
+
+use crate::both;
+use crate::helpers::{json_of, listing_body, TestApp, TestUser};
+
+/// A port nothing listens on (yet).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The SMTP server, keeping what it accepts in a folder; stopped when dropped.
+struct SmtpServer {
+    child: Child,
+}
+
+impl SmtpServer {
+    fn start(port: u16, folder: &Path) -> SmtpServer {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let python = root.join("target/smtp-venv/bin/python");
+        assert!(
+            python.exists(),
+            "the test SMTP server is not installed: run scripts/test (it installs aiosmtpd into target/smtp-venv)"
+        );
+        let mut child = Command::new(python)
+            .arg(root.join("tests/smtp/sink.py"))
+            .arg(port.to_string())
+            .arg(folder)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the SMTP server starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready", "the SMTP server did not start");
+        SmtpServer { child }
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A message as a person would read it.
+#[derive(Debug)]
+struct Mail {
+    to: String,
+    subject: String,
+    text: String,
+    message_id: String,
+}
+
+/// Every `.eml` in `folder`, parsed; `envelope` when the SMTP server noted the envelope.
+fn mails(folder: &Path) -> Vec<Mail> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return out;
+    };
+    for e in entries {
+        let path = e.unwrap().path();
+        if path.extension().and_then(|x| x.to_str()) != Some("eml") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let m = mail_parser::MessageParser::default()
+            .parse(&bytes[..])
+            .expect("a well-formed message");
+        out.push(Mail {
+            to: m
+                .to()
+                .and_then(|a| a.first())
+                .and_then(|a| a.address())
+                .unwrap_or_default()
+                .to_string(),
+            subject: m.subject().unwrap_or_default().to_string(),
+            text: m.body_text(0).unwrap_or_default().to_string(),
+            message_id: m.message_id().unwrap_or_default().to_string(),
+        });
+    }
+    out
+}
+
+/// The mail in `folder` once there are `n`, or a failure after 10 s.
+fn wait_for_mail(folder: &Path, n: usize) -> Vec<Mail> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let m = mails(folder);
+        if m.len() >= n {
+            return m;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "expected {n} messages, have {m:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `user`'s newest notification once `ready` holds for it, or a failure after 15 s.
+async fn newest_when(app: &TestApp, user: &TestUser, ready: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let v = app.inbox(user, 1).await;
+        let n = v["items"][0].clone();
+        if ready(&n) {
+            return n;
+        }
+        assert!(Instant::now() < deadline, "still {n}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// How many times the notification's mail was tried, from the outbox itself.
+async fn attempts(app: &TestApp, id: &str) -> i64 {
+    app.state
+        .db
+        .read()
+        .await
+        .unwrap()
+        .conn()
+        .fetch_one(
+            "SELECT mail_attempts FROM notifications WHERE id = $1",
+            &[techmarket::store::sql::Arg::Uuid(id.parse().unwrap())],
+        )
+        .await
+        .unwrap()
+        .i64("mail_attempts")
+        .unwrap()
+}
+
+fn smtp_settings(port: u16, attempts: u32) -> impl FnOnce(&mut techmarket::config::Settings) {
+    move |s| {
+        s.smtp_url = Some(SecretString::from(format!("smtp://127.0.0.1:{port}")));
+        s.mail_max_attempts = attempts;
+        s.public_url = "https://market.example.cn".into();
+    }
+}
+
+/// The port the app's `smtp_url` names.
+fn smtp_port(app: &TestApp) -> u16 {
+    use secrecy::ExposeSecret;
+    let url = app
+        .settings
+        .smtp_url
+        .as_ref()
+        .unwrap()
+        .expose_secret()
+        .to_string();
+    url.rsplit(':').next().unwrap().parse().unwrap()
+}
+
+both!(
+    a_notification_reaches_the_smtp_server_with_its_recipient_subject_and_text,
+    settings => smtp_settings(free_port(), 8),
+    |app: TestApp| async move {
+        let folder = app.settings.data_dir.join("received");
+        let _server = SmtpServer::start(smtp_port(&app), &folder);
+        let owner = app.user(Role::Researcher, None).await;
+        let listing = app
+            .published(&owner, &listing_body("钠离子电池负极材料"))
+            .await;
+        let got = wait_for_mail(&folder, 1);
+        assert_eq!(got.len(), 1, "{got:?}");
+        let m = &got[0];
+        assert_eq!(m.to, owner.email);
+        assert_eq!(
+            m.subject,
+            "【技术市场】成果已发布：钠离子电池负极材料 / Your listing is published"
+        );
+        let link = format!("https://market.example.cn/api/v1/listings/{listing}");
+        assert!(m.text.contains("成果已发布：钠离子电池负极材料。"), "{}", m.text);
+        assert!(m.text.contains("Your listing is published: 钠离子电池负极材料."));
+        assert_eq!(m.text.matches(&link).count(), 2, "{}", m.text);
+        let n = newest_when(&app, &owner, |n| n["mail_status"] == "sent").await;
+        assert_eq!(m.message_id, format!("{}@techmarket", n["id"].as_str().unwrap()));
+        // Sent once: nothing more arrives.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(mails(&folder).len(), 1);
+    }
+);
+
+both!(
+    mail_waits_while_the_server_is_away_and_is_delivered_when_it_is_back,
+    settings => smtp_settings(free_port(), 8),
+    |app: TestApp| async move {
+        let folder = app.settings.data_dir.join("received");
+        let owner = app.user(Role::Researcher, None).await;
+        app.published(&owner, &listing_body("固态电解质")).await;
+        // Nothing listens: the command succeeded all the same, and the mail is tried again.
+        let n = newest_when(&app, &owner, |n| n["kind"] == "listing_published").await;
+        let id = n["id"].as_str().unwrap().to_string();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while attempts(&app, &id).await < 2 {
+            assert!(Instant::now() < deadline, "never retried");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(
+            newest_when(&app, &owner, |_| true).await["mail_status"],
+            "pending"
+        );
+        let _server = SmtpServer::start(smtp_port(&app), &folder);
+        let got = wait_for_mail(&folder, 1);
+        assert_eq!(got[0].to, owner.email);
+        newest_when(&app, &owner, |n| n["mail_status"] == "sent").await;
+    }
+);
+
+both!(
+    mail_that_fails_every_attempt_is_dead_until_an_operator_sends_it_again,
+    settings => smtp_settings(free_port(), 2),
+    |app: TestApp| async move {
+        let folder = app.settings.data_dir.join("received");
+        let owner = app.user(Role::Researcher, None).await;
+        app.published(&owner, &listing_body("工业机器人减速器")).await;
+        let n = newest_when(&app, &owner, |n| n["mail_status"] == "dead").await;
+        let id = n["id"].as_str().unwrap().to_string();
+        assert_eq!(attempts(&app, &id).await, 2);
+
+        let admin = app.admin().await;
+        let (s, v) = json_of(app.get("/api/v1/admin/mail/dead", Some(&admin.token)).await).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["items"][0]["id"], id.as_str());
+        assert!(v["items"][0]["error"].as_str().unwrap().len() > 3, "{v}");
+        // Only platform admins see dead mail or retry it.
+        assert_eq!(
+            app.get("/api/v1/admin/mail/dead", Some(&owner.token))
+                .await
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        let retry = format!("/api/v1/admin/mail/{id}/retry");
+        assert_eq!(
+            app.post(&retry, Some(&owner.token), None).await.status(),
+            StatusCode::FORBIDDEN
+        );
+        let unknown = format!("/api/v1/admin/mail/{}/retry", uuid::Uuid::now_v7());
+        assert_eq!(
+            app.post(&unknown, Some(&admin.token), None).await.status(),
+            StatusCode::NOT_FOUND
+        );
+
+        let _server = SmtpServer::start(smtp_port(&app), &folder);
+        // Dead stays dead while nobody acts, server or no server.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(mails(&folder).is_empty());
+        assert_eq!(
+            app.post(&retry, Some(&admin.token), None).await.status(),
+            StatusCode::ACCEPTED
+        );
+        let got = wait_for_mail(&folder, 1);
+        assert_eq!(got[0].to, owner.email);
+        newest_when(&app, &owner, |n| n["mail_status"] == "sent").await;
+        let (_, v) = json_of(app.get("/api/v1/admin/mail/dead", Some(&admin.token)).await).await;
+        assert_eq!(v["items"], serde_json::json!([]));
+        // Retrying what is not dead is nothing to retry.
+        assert_eq!(
+            app.post(&retry, Some(&admin.token), None).await.status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+);
+
+both!(
+    without_an_smtp_server_mail_is_written_to_files,
+    |app: TestApp| async move {
+        let owner = app.user(Role::Researcher, None).await;
+        app.published(&owner, &listing_body("柑橘保鲜")).await;
+        let got = wait_for_mail(&app.settings.data_dir.join("mail"), 1);
+        assert_eq!(got[0].to, owner.email);
+        assert!(got[0].subject.contains("柑橘保鲜"), "{got:?}");
+        assert!(got[0].text.contains("Dear "));
+        newest_when(&app, &owner, |n| n["mail_status"] == "sent").await;
+    }
+);
