@@ -281,6 +281,15 @@ impl TestApp {
         (self._data_dir.clone(), self._pg.clone())
     }
 
+    /// A second server on this app's database, with a data folder of its own (the search
+    /// index is per folder): two instances of the service side by side.
+    pub async fn twin(&self) -> TestApp {
+        let data_dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
+        let mut settings = self.settings.clone();
+        settings.data_dir = data_dir.path().to_path_buf();
+        start(self.backend, settings, data_dir, self._pg.clone()).await
+    }
+
     /// Stops this server and starts a new one on the same store: a restart.
     pub async fn restart(self) -> TestApp {
         self.handle.stop(true).await;

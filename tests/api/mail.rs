@@ -291,3 +291,33 @@ both!(
         newest_when(&app, &owner, |n| n["mail_status"] == "sent").await;
     }
 );
+
+both!(
+    two_instances_on_one_database_send_each_message_once,
+    settings => smtp_settings(free_port(), 8),
+    |app: TestApp| async move {
+        let folder = app.settings.data_dir.join("received");
+        let _server = SmtpServer::start(smtp_port(&app), &folder);
+        // Both instances follow the log and both send mail.
+        let twin = app.twin().await;
+        let owner = app.user(Role::Researcher, None).await;
+        const N: usize = 24;
+        for i in 0..N {
+            // Half the commands through each instance.
+            let on = if i % 2 == 0 { &app } else { &twin };
+            on.published(&owner, &listing_body(&format!("成果{i}"))).await;
+        }
+        let got = wait_for_mail(&folder, N);
+        // Let both senders go round a few more times: nothing more may arrive.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let got_after = mails(&folder);
+        assert_eq!(got_after.len(), N, "{got:?}");
+        let ids: std::collections::HashSet<&str> =
+            got_after.iter().map(|m| m.message_id.as_str()).collect();
+        assert_eq!(ids.len(), N, "a message was sent twice");
+        assert!(got_after.iter().all(|m| m.to == owner.email));
+        let inbox = app.inbox(&owner, N).await;
+        assert_eq!(inbox["items"].as_array().unwrap().len(), N);
+        drop(twin);
+    }
+);
