@@ -82,6 +82,19 @@ pub struct Settings {
     /// The service's address as people reach it: the links in mail start with it.
     #[serde(default = "default_public_url")]
     pub public_url: String,
+    /// How long an event stream may stay silent before it sends a heartbeat comment.
+    #[serde(default = "default_sse_heartbeat_ms")]
+    pub sse_heartbeat_ms: u64,
+    /// Event streams one user may hold open at a time.
+    #[serde(default = "default_sse_max_streams_per_user")]
+    pub sse_max_streams_per_user: usize,
+}
+
+fn default_sse_heartbeat_ms() -> u64 {
+    15_000
+}
+fn default_sse_max_streams_per_user() -> usize {
+    3
 }
 
 fn default_mail_from() -> String {
@@ -138,6 +151,8 @@ impl Default for Settings {
             mail_retry_base_ms: default_mail_retry_base_ms(),
             mail_poll_ms: default_mail_poll_ms(),
             public_url: default_public_url(),
+            sse_heartbeat_ms: default_sse_heartbeat_ms(),
+            sse_max_streams_per_user: default_sse_max_streams_per_user(),
         }
     }
 }

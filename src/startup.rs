@@ -39,6 +39,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Turned true when the server stops, so background tasks end with it.
     pub shutdown: watch::Sender<bool>,
+    /// The event streams open, per user (`GET /events/stream`).
+    pub streams: Arc<crate::routes::event_stream::Streams>,
 }
 
 impl AppState {
@@ -70,6 +72,7 @@ impl AppState {
             tokens,
             settings,
             shutdown,
+            streams: Arc::default(),
         })
     }
 

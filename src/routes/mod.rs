@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod contracts;
 pub mod demands;
+pub mod event_stream;
 pub mod events;
 pub mod health;
 pub mod listings;
@@ -161,6 +162,7 @@ routes! {
     get "/api/v1/stats/ownership-grants" => stats::ownership_grants;
 
     get "/api/v1/events" => events::feed;
+    get "/api/v1/events/stream" => event_stream::stream;
 }
 
 /// The fallback: 405 with `Allow` when the path is served under other methods, else 404.
