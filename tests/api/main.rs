@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod bad_input;
 mod demands;
+mod event_stream;
 mod listings;
 mod log_and_projections;
 mod mail;
