@@ -207,29 +207,39 @@ fn message(settings: &Settings, to: Mailbox, n: &Outgoing) -> Result<lettre::Mes
         .map_err(|e| e.to_string())
 }
 
+/// Messages in flight at once: an SMTP exchange is mostly waiting on round trips, so a batch
+/// is sent over several connections side by side (lettre's pool keeps them open).
+const IN_FLIGHT: usize = 8;
+
 /// Claims what is due and sends it; how many were claimed.
 pub async fn send_due(state: &AppState, transport: &Transport) -> Result<usize, StoreError> {
-    let now = state.clock.now();
-    let batch = claim(&state.db, now).await?;
-    for n in &batch {
-        let outcome = match recipient(&state.db, n.recipient_id).await? {
-            Some(to) => match message(&state.settings, to, n) {
-                Ok(m) => transport.send(m).await,
-                Err(e) => Err(e),
-            },
-            None => Err("the recipient has no active account with a valid address".into()),
-        };
-        record(
-            &state.db,
-            n.id,
-            outcome,
-            n.attempts,
-            &state.settings,
-            state.clock.now(),
-        )
-        .await?;
+    use futures::StreamExt;
+    let batch = claim(&state.db, state.clock.now()).await?;
+    let claimed = batch.len();
+    let mut sent = futures::stream::iter(batch)
+        .map(|n| async move {
+            let outcome = match recipient(&state.db, n.recipient_id).await? {
+                Some(to) => match message(&state.settings, to, &n) {
+                    Ok(m) => transport.send(m).await,
+                    Err(e) => Err(e),
+                },
+                None => Err("the recipient has no active account with a valid address".into()),
+            };
+            record(
+                &state.db,
+                n.id,
+                outcome,
+                n.attempts,
+                &state.settings,
+                state.clock.now(),
+            )
+            .await
+        })
+        .buffer_unordered(IN_FLIGHT);
+    while let Some(done) = sent.next().await {
+        done?;
     }
-    Ok(batch.len())
+    Ok(claimed)
 }
 
 /// The sender's background task, until `shutdown` turns true.
