@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use super::derive::{self, Notice, Stream};
+use super::inbox;
 use super::kinds::Kind;
 use crate::domain::contract::ContractData;
 use crate::domain::demand::DemandData;
@@ -194,14 +195,8 @@ async fn mail_off(
     let people: HashSet<Uuid> = notices.iter().map(|(_, n)| n.recipient).collect();
     let mut off = HashSet::new();
     for person in people {
-        for r in conn
-            .fetch_all(
-                "SELECT kind FROM notification_preferences WHERE user_id = $1 AND NOT mail",
-                &[Arg::Uuid(person)],
-            )
-            .await?
-        {
-            off.insert((person, r.text("kind")?));
+        for kind in inbox::mail_off(conn, person).await? {
+            off.insert((person, kind));
         }
     }
     Ok(off)

@@ -198,18 +198,24 @@ pub struct Preference {
     pub mandatory: bool,
 }
 
+/// The kinds whose mail `user` turned off.
+pub async fn mail_off(
+    conn: &mut Conn<'_>,
+    user: Uuid,
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    conn.fetch_all(
+        "SELECT kind FROM notification_preferences WHERE user_id = $1 AND NOT mail",
+        &[Arg::Uuid(user)],
+    )
+    .await?
+    .iter()
+    .map(|r| Ok(r.text("kind")?))
+    .collect()
+}
+
 /// Every kind, with `user`'s setting (mail on unless they turned it off).
 pub async fn preferences(conn: &mut Conn<'_>, user: Uuid) -> Result<Vec<Preference>, StoreError> {
-    let mut off = std::collections::HashSet::new();
-    for r in conn
-        .fetch_all(
-            "SELECT kind FROM notification_preferences WHERE user_id = $1 AND NOT mail",
-            &[Arg::Uuid(user)],
-        )
-        .await?
-    {
-        off.insert(r.text("kind")?);
-    }
+    let off = mail_off(conn, user).await?;
     Ok(Kind::ALL
         .iter()
         .map(|k| Preference {

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::auth::Authenticated;
 use crate::domain::{FieldError, Role};
 use crate::error::AppError;
-use crate::http::{encode_cursor, page_limit, Body, Page, PageQuery, Query};
+use crate::http::{page_limit, Body, Page, PageQuery, Query};
 use crate::notifications::inbox::{self, InboxCursor, Notification};
 use crate::notifications::kinds::Kind;
 use crate::notifications::mail::dead;
@@ -142,14 +142,8 @@ pub(super) async fn dead_mail(
 ) -> Result<HttpResponse, AppError> {
     auth.require(&[Role::PlatformAdmin])?;
     let (limit, after) = q.0.page()?;
-    let mut items = dead::list(&mut state.db.read().await?.conn(), after, limit + 1).await?;
-    let next_cursor = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(|d| encode_cursor(d.id))
-    } else {
-        None
-    };
-    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
+    let items = dead::list(&mut state.db.read().await?.conn(), after, limit + 1).await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(items, limit, |d| d.id, |d| d)))
 }
 
 /// `POST /admin/mail/{id}/retry`: a dead notification's mail sent again (platform admins).
