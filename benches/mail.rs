@@ -6,11 +6,13 @@
 //!
 //! Run by hand: `cargo bench --bench mail [-- --messages 5000 --only sqlite]`.
 
+#[path = "../tests/smtp/server.rs"]
+mod smtp_server;
 #[path = "support/mod.rs"]
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use smtp_server::{free_port, SmtpServer};
+
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -49,25 +51,9 @@ fn render_rate() {
 
 async fn send_rate(name: &str, url: String, n: usize) {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let received = dir.path().join("received");
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut smtp = Command::new(root.join("target/smtp-venv/bin/python"))
-        .arg(root.join("tests/smtp/sink.py"))
-        .arg(port.to_string())
-        .arg(&received)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the SMTP server (run scripts/test once to install it)");
-    let mut line = String::new();
-    BufReader::new(smtp.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line.trim(), "ready");
+    let smtp = SmtpServer::start(port, &received);
 
     let mut settings = support::settings(url, dir.path());
     settings.smtp_url = Some(secrecy::SecretString::from(format!(
@@ -145,8 +131,7 @@ async fn send_rate(name: &str, url: String, n: usize) {
     );
     assert_eq!(files, n, "each message once");
     let _ = state.shutdown.send(true);
-    let _ = smtp.kill();
-    let _ = smtp.wait();
+    drop(smtp);
 }
 
 #[tokio::main]

@@ -2,9 +2,7 @@
 //! scripts/test into target/smtp-venv), retried while it is away, dead-lettered after the last
 //! attempt and sent again when an operator says so; and `.eml` files when no server is set.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
@@ -12,53 +10,12 @@ use secrecy::SecretString;
 use serde_json::Value;
 use techmarket::domain::Role;
 
+#[path = "../smtp/server.rs"]
+mod smtp_server;
+use smtp_server::{free_port, SmtpServer};
+
 use crate::both;
 use crate::helpers::{json_of, listing_body, TestApp, TestUser};
-
-/// A port nothing listens on (yet).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// The SMTP server, keeping what it accepts in a folder; stopped when dropped.
-struct SmtpServer {
-    child: Child,
-}
-
-impl SmtpServer {
-    fn start(port: u16, folder: &Path) -> SmtpServer {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let python = root.join("target/smtp-venv/bin/python");
-        assert!(
-            python.exists(),
-            "the test SMTP server is not installed: run scripts/test (it installs aiosmtpd into target/smtp-venv)"
-        );
-        let mut child = Command::new(python)
-            .arg(root.join("tests/smtp/sink.py"))
-            .arg(port.to_string())
-            .arg(folder)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the SMTP server starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(line.trim(), "ready", "the SMTP server did not start");
-        SmtpServer { child }
-    }
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A message as a person would read it.
 #[derive(Debug)]
