@@ -88,6 +88,23 @@ pub struct Settings {
     /// Event streams one user may hold open at a time.
     #[serde(default = "default_sse_max_streams_per_user")]
     pub sse_max_streams_per_user: usize,
+    /// RabbitMQ (`amqp://` or `amqps://`); when set, every event is published to
+    /// `rabbitmq_exchange`. Unset, nothing is published.
+    #[serde(default)]
+    pub rabbitmq_url: Option<SecretString>,
+    /// The topic exchange events are published to (declared durable if missing).
+    #[serde(default = "default_rabbitmq_exchange")]
+    pub rabbitmq_exchange: String,
+    /// How long an instance publishes without renewing before another may take over.
+    #[serde(default = "default_rabbitmq_lease_ms")]
+    pub rabbitmq_lease_ms: u64,
+}
+
+fn default_rabbitmq_exchange() -> String {
+    "techmarket.events".into()
+}
+fn default_rabbitmq_lease_ms() -> u64 {
+    15_000
 }
 
 fn default_sse_heartbeat_ms() -> u64 {
@@ -153,6 +170,9 @@ impl Default for Settings {
             public_url: default_public_url(),
             sse_heartbeat_ms: default_sse_heartbeat_ms(),
             sse_max_streams_per_user: default_sse_max_streams_per_user(),
+            rabbitmq_url: None,
+            rabbitmq_exchange: default_rabbitmq_exchange(),
+            rabbitmq_lease_ms: default_rabbitmq_lease_ms(),
         }
     }
 }
@@ -247,13 +267,15 @@ mod tests {
             database_url: Some(SecretString::from("postgres://u:hunter2@db/x".to_string())),
             jwt_secret: Some(SecretString::from("topsecret".to_string())),
             smtp_url: Some(SecretString::from("smtp://u:mailpass@mx/".to_string())),
+            rabbitmq_url: Some(SecretString::from("amqp://u:mqpass@mq/".to_string())),
             ..Settings::default()
         };
         let printed = format!("{s:?}");
         assert!(
             !printed.contains("hunter2")
                 && !printed.contains("topsecret")
-                && !printed.contains("mailpass"),
+                && !printed.contains("mailpass")
+                && !printed.contains("mqpass"),
             "{printed}"
         );
     }

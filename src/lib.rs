@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod broker;
 pub mod cli;
 pub mod clock;
 pub mod config;

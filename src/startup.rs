@@ -117,6 +117,10 @@ impl AppState {
             state.clone(),
             state.shutdown.subscribe(),
         ));
+        tokio::spawn(crate::broker::publisher::run(
+            state.clone(),
+            state.shutdown.subscribe(),
+        ));
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod contract_stats;
 pub mod demand_board;
 pub mod doc;
+pub mod feed;
 pub mod fold;
 pub mod listing_catalogue;
 pub mod negotiation_board;

@@ -2,7 +2,7 @@
 //! `id` is its log position, so a client that reconnects with `Last-Event-ID` (or `after`)
 //! gets exactly what it missed: the log is read in order and only below the horizon, as every
 //! follower reads it, so nothing committed late is passed over and nothing comes twice.
-//! Visibility is the feed's own (`shown_to`, `public_payload`). A comment line goes out when
+//! Visibility is the feed's own ([`feed`]). A comment line goes out when
 //! nothing else has for a while, so proxies keep the connection and a client that has gone is
 //! noticed at the next write; the stream is then dropped with its state (no task of its own).
 
@@ -15,11 +15,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::events::{public_payload, shown_to};
 use crate::auth::Authenticated;
 use crate::domain::{FieldError, Role};
 use crate::error::AppError;
 use crate::http::Query;
+use crate::projections::feed;
 use crate::startup::AppState;
 use crate::store::log::{self, LoggedEvent};
 
@@ -144,9 +144,7 @@ struct Cursor {
 
 /// One event as SSE: its position as the id, `<aggregate>.<event>` as the event name.
 fn frame(e: &LoggedEvent) -> Result<String, AppError> {
-    let mut shown = e.clone();
-    shown.payload = serde_json::value::to_raw_value(&public_payload(e)?)
-        .map_err(|err| AppError::Internal(err.into()))?;
+    let shown = feed::public(e).map_err(|err| AppError::Internal(err.into()))?;
     let data = serde_json::to_string(&shown).map_err(|err| AppError::Internal(err.into()))?;
     Ok(format!(
         "id: {}\nevent: {}.{}\ndata: {data}\n\n",
@@ -169,7 +167,7 @@ impl Cursor {
                     .types
                     .as_ref()
                     .map_or(true, |t| t.contains(&e.aggregate_type));
-                if wanted && shown_to(self.role, e) {
+                if wanted && feed::shown_to(self.role, e) {
                     out.push_str(&frame(e)?);
                 }
             }

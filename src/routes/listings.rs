@@ -22,10 +22,10 @@ use crate::error::AppError;
 use crate::http::{
     decode_cursor, etag, page_limit, Body, IdempotencyKey, IfMatch, OptionalBody, Page, Query,
 };
+use crate::projections::feed::public_payload;
 use crate::projections::listing_catalogue::{self, Filter, ListingRow};
 use crate::projections::negotiation_board;
 use crate::projections::search::{DocType, Filters};
-use crate::routes::events::public_payload;
 use crate::routes::search::{search_page, SearchPage};
 use crate::startup::AppState;
 use crate::store::accounts;
@@ -464,7 +464,7 @@ pub(super) async fn history(
             e.payload_value()
                 .map_err(|e| AppError::Internal(e.into()))?
         } else {
-            public_payload(&e)?
+            public_payload(&e).map_err(|e| AppError::Internal(e.into()))?
         };
         let recorded: Recorded<ListingEvent> =
             serde_json::from_value(payload).map_err(|e| AppError::Internal(e.into()))?;

@@ -80,9 +80,12 @@ fn admin_url() -> String {
 }
 
 /// CI (and anyone who sets TECHMARKET_REQUIRE_POSTGRES) must not pass with PostgreSQL down.
-fn postgres_required() -> bool {
+fn under_ci() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
-        || std::env::var_os("TECHMARKET_REQUIRE_POSTGRES").is_some_and(|v| v == "1")
+}
+
+fn postgres_required() -> bool {
+    under_ci() || std::env::var_os("TECHMARKET_REQUIRE_POSTGRES").is_some_and(|v| v == "1")
 }
 
 /// Whether the PostgreSQL half runs; decided once per test binary.
@@ -102,6 +105,45 @@ pub async fn postgres_available() -> bool {
             "PostgreSQL at {} is unreachable, and CI requires the PostgreSQL suite",
             admin_url()
         );
+    }
+    *AVAILABLE.get_or_init(|| ok)
+}
+
+/// The RabbitMQ the broker tests publish to (and consume from, directly).
+pub fn amqp_url() -> String {
+    std::env::var("TEST_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+}
+
+/// Whether the broker tests run; decided once per test binary. Under CI (or with
+/// TECHMARKET_REQUIRE_RABBITMQ=1) an unreachable broker fails them instead of skipping.
+pub async fn rabbitmq_available() -> bool {
+    static AVAILABLE: OnceLock<bool> = OnceLock::new();
+    if let Some(a) = AVAILABLE.get() {
+        return *a;
+    }
+    let url = amqp_url();
+    let attempt = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        lapin::Connection::connect(&url, lapin::ConnectionProperties::default()),
+    );
+    let ok = match attempt.await {
+        Ok(Ok(c)) => {
+            let _ = c.close(200, "bye".into()).await;
+            true
+        }
+        _ => false,
+    };
+    let required =
+        under_ci() || std::env::var_os("TECHMARKET_REQUIRE_RABBITMQ").is_some_and(|v| v == "1");
+    if !ok && required {
+        panic!(
+            "RabbitMQ at {} is unreachable, and this run requires it",
+            amqp_url()
+        );
+    }
+    if !ok {
+        eprintln!("SKIPPED: RabbitMQ is unreachable at {}", amqp_url());
     }
     *AVAILABLE.get_or_init(|| ok)
 }
@@ -284,9 +326,15 @@ impl TestApp {
     /// A second server on this app's database, with a data folder of its own (the search
     /// index is per folder): two instances of the service side by side.
     pub async fn twin(&self) -> TestApp {
+        self.twin_with(|_| {}).await
+    }
+
+    /// A twin whose settings `tweak` changes first (a broker to publish to, say).
+    pub async fn twin_with(&self, tweak: impl FnOnce(&mut Settings)) -> TestApp {
         let data_dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
         let mut settings = self.settings.clone();
         settings.data_dir = data_dir.path().to_path_buf();
+        tweak(&mut settings);
         start(self.backend, settings, data_dir, self._pg.clone()).await
     }
 

@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod bad_input;
+mod broker;
 mod demands;
 mod event_stream;
 mod listings;
@@ -12,6 +13,7 @@ mod log_and_projections;
 mod mail;
 mod notifications;
 mod ownership;
+mod proxy;
 mod search;
 mod spec;
 mod statistics;

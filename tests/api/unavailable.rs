@@ -4,9 +4,7 @@
 //! nothing acknowledged is lost.
 //!
 //! The machine's PostgreSQL is shared by every other test, so it is never stopped here: the app
-//! reaches it through a TCP proxy in this test, which can cut every open connection and
-//! blackhole new ones (accepted, never answered: the worst case, a hang rather than a refusal),
-//! and then restore them.
+//! reaches it through a [`Proxy`] that the test cuts and restores.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -16,89 +14,22 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::Value;
 use techmarket::domain::Role;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::helpers::{listing_body, spawn_pg_app_at, TestApp};
+use crate::proxy::Proxy;
 
-/// A TCP proxy on 127.0.0.1 in front of the real PostgreSQL.
-struct Proxy {
-    addr: SocketAddr,
-    /// `host:port` of PostgreSQL, set once the test knows it.
-    upstream: Arc<Mutex<String>>,
-    cut: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Proxy {
-    async fn start() -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (cut, _) = watch::channel(false);
-        let upstream = Arc::new(Mutex::new(String::new()));
-        let (state, target) = (cut.clone(), upstream.clone());
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((client, _)) = listener.accept().await else {
-                    continue;
-                };
-                let mut rx = state.subscribe();
-                let upstream = target.lock().unwrap().clone();
-                tokio::spawn(async move {
-                    if *rx.borrow_and_update() {
-                        // Blackholed: the connection is accepted and never answered. It is
-                        // closed once the link is restored (the client gave up long before).
-                        let _held = client;
-                        let _ = rx.wait_for(|cut| !*cut).await;
-                        return;
-                    }
-                    let Ok(server) = TcpStream::connect(&upstream).await else {
-                        return;
-                    };
-                    let (mut client, mut server) = (client, server);
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
-                        // Cut: both sockets are dropped, so both ends see the connection die.
-                        _ = rx.wait_for(|cut| *cut) => {}
-                    }
-                });
-            }
-        });
-        Proxy {
-            addr,
-            upstream,
-            cut,
-            task,
-        }
-    }
-
-    /// The URL that reaches `url`'s database through this proxy; forwards to `url`'s host.
-    ///
-    /// Without TLS: with the native-tls backend that esrs brings in, every new connection under
-    /// the default `sslmode=prefer` parses the system's CA bundle on the calling thread (about
-    /// 110 ms of CPU here), and the pool refilling after the link is restored would measure
-    /// that rather than how the service rides out the outage (see the README).
-    fn in_front_of(&self, url: &str) -> String {
-        let (through, upstream) = through(url, self.addr);
-        *self.upstream.lock().unwrap() = upstream;
-        let separator = if through.contains('?') { '&' } else { '?' };
-        format!("{through}{separator}sslmode=disable")
-    }
-
-    fn cut(&self) {
-        self.cut.send_replace(true);
-    }
-
-    fn restore(&self) {
-        self.cut.send_replace(false);
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+/// The URL that reaches `url`'s database through this proxy; forwards to `url`'s host.
+///
+/// Without TLS: with the native-tls backend that esrs brings in, every new connection under
+/// the default `sslmode=prefer` parses the system's CA bundle on the calling thread (about
+/// 110 ms of CPU here), and the pool refilling after the link is restored would measure
+/// that rather than how the service rides out the outage (see the README).
+fn in_front_of(proxy: &Proxy, url: &str) -> String {
+    let (through, upstream) = through(url, proxy.addr());
+    proxy.forward_to(upstream);
+    let separator = if through.contains('?') { '&' } else { '?' };
+    format!("{through}{separator}sslmode=disable")
 }
 
 /// `postgres://user@host:port/db` with `host:port` replaced by `addr`; also the old `host:port`.
@@ -252,7 +183,7 @@ async fn readyz(app: &TestApp, phase: &AtomicU8) -> Seen {
 async fn while_postgres_is_unreachable_requests_fail_fast_with_503_and_recover() {
     let proxy = Proxy::start().await;
     let Some(app) = spawn_pg_app_at(
-        |direct| proxy.in_front_of(direct),
+        |direct| in_front_of(&proxy, direct),
         |settings| settings.db_acquire_timeout_ms = 1500,
     )
     .await
