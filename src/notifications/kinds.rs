@@ -70,6 +70,8 @@ kinds! {
     GrantTermExpiring => "grant_term_expiring", true, "赋权期限即将届满", "Your grant's term is ending soon";
     GrantExpired => "grant_expired", false, "赋权期限已届满", "Your grant's term has ended";
     DistributionRecorded => "distribution_recorded", false, "收益分配已登记", "A revenue distribution was recorded for you";
+    SavedSearchMatch => "saved_search_match", false, "有新发布符合您保存的搜索", "Something newly published fits your saved search";
+    MatchFound => "match_found", false, "有新的匹配", "A new match for your demand or listing";
 }
 
 impl Kind {

@@ -12,6 +12,7 @@ pub mod negotiations;
 pub mod notifications;
 pub mod organizations;
 pub mod ownership_grants;
+pub mod saved_searches;
 pub mod search;
 pub mod spec;
 pub mod stats;
@@ -57,6 +58,9 @@ routes! {
     post "/api/v1/me/notifications/{id}/read" => notifications::mark_read;
     get "/api/v1/me/notification-preferences" => notifications::preferences;
     put "/api/v1/me/notification-preferences" => notifications::set_preferences;
+    get "/api/v1/me/saved-searches" => saved_searches::list;
+    post "/api/v1/me/saved-searches" => saved_searches::create;
+    delete "/api/v1/me/saved-searches/{id}" => saved_searches::delete;
     get "/api/v1/admin/mail/dead" => notifications::dead_mail;
     post "/api/v1/admin/mail/{id}/retry" => notifications::retry_mail;
     post "/api/v1/invitations/accept" => membership::accept;
