@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod alerts;
 mod bad_input;
 mod broker;
 mod demands;
