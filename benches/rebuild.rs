@@ -1,9 +1,8 @@
 //! The rebuild of every read model from the log, over a million events, on both backends:
 //! events per second and the process's resident memory while it runs (sampled every 50 ms).
 //!
-//! The log is written through the service's own event store (listings: a creation and nine
-//! revisions a command, eight writers), so every event is a real one and the catalogue's
-//! projection does real work on each.
+//! The log is written through the service's own event store ([`support::write_listing_log`]),
+//! so every event is a real one and the catalogue's projection does real work on each.
 //!
 //! Run by hand: `cargo bench --bench rebuild [-- --events 1000000 --only sqlite]`.
 
@@ -14,17 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
-use esrs::store::EventStore;
-use esrs::{Aggregate, AggregateState};
-use techmarket::domain::listing::{Listing, ListingAction, ListingContent, ListingInput};
-use techmarket::domain::{Actor, Command, Role};
 use techmarket::projections::rebuild::rebuild;
 use techmarket::projections::Projections;
-use techmarket::store::event_store::SqlEventStore;
 use techmarket::store::Db;
-use tokio::sync::Semaphore;
-use uuid::Uuid;
 
 fn rss_mib() -> f64 {
     support::memory_mib("VmRSS")
@@ -33,51 +24,9 @@ fn rss_mib() -> f64 {
 async fn run(name: &str, url: &str, events: usize) {
     let db = Db::connect(url).await.unwrap();
     db.migrate().await.unwrap();
-    techmarket::store::reference::seed(&db).await.unwrap();
-    let refs = techmarket::store::reference::load(&db).await.unwrap();
     let projections = Projections::standard();
-    let store = Arc::new(SqlEventStore::<Listing>::new(
-        db.clone(),
-        projections.clone(),
-    ));
-
-    let input: ListingInput = serde_json::from_value(support::listing_body(0)).unwrap();
-    let content = ListingContent::parse(input, &refs).unwrap();
-    let actor = Actor {
-        user_id: Uuid::now_v7(),
-        role: Role::Researcher,
-        organization_id: None,
-    };
-    let mut state = <Listing as Aggregate>::State::default();
-    let mut batch = Vec::new();
-    for i in 0..10 {
-        let action = if i == 0 {
-            ListingAction::Create(content.clone())
-        } else {
-            ListingAction::Revise(content.clone())
-        };
-        for e in Listing::handle_command(&state, Command::new(actor, Utc::now(), action)).unwrap() {
-            state = Listing::apply_event(state, e.clone());
-            batch.push(e);
-        }
-    }
-    let batch = Arc::new(batch);
-
     let t = Instant::now();
-    let permits = Arc::new(Semaphore::new(8));
-    let mut tasks = Vec::new();
-    for _ in 0..events / batch.len() {
-        let permit = permits.clone().acquire_owned().await.unwrap();
-        let (store, batch) = (store.clone(), batch.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut s = AggregateState::with_id(Uuid::now_v7());
-            store.persist(&mut s, batch.to_vec()).await.unwrap();
-            drop(permit);
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap();
-    }
+    support::write_listing_log(&db, &projections, events).await;
     println!(
         "{name:<9} log written: {events} events in {:.1?} ({:.0} events/s)",
         t.elapsed(),

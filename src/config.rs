@@ -62,6 +62,10 @@ pub struct Settings {
     /// request while the database restarts or is unreachable.
     #[serde(default = "default_db_acquire_timeout_ms")]
     pub db_acquire_timeout_ms: u64,
+    /// Whether this instance derives notifications and sends their mail. Off, the inbox stays
+    /// as it is and catches up from where it stopped when turned on again.
+    #[serde(default = "yes")]
+    pub notifications: bool,
     /// Where notifications are mailed: `smtp://user:password@host:587?tls=required`,
     /// `smtps://…` for TLS from the start, or `smtp://127.0.0.1:25` in the clear. Unset: mail
     /// goes to `.eml` files in `data_dir/mail`.
@@ -100,6 +104,9 @@ pub struct Settings {
     pub rabbitmq_lease_ms: u64,
 }
 
+fn yes() -> bool {
+    true
+}
 fn default_rabbitmq_exchange() -> String {
     "techmarket.events".into()
 }
@@ -162,6 +169,7 @@ impl Default for Settings {
             invitation_valid_days: 7,
             password_reset_valid_hours: 24,
             db_acquire_timeout_ms: default_db_acquire_timeout_ms(),
+            notifications: true,
             smtp_url: None,
             mail_from: default_mail_from(),
             mail_max_attempts: default_mail_max_attempts(),

@@ -108,15 +108,17 @@ impl AppState {
             state.clone(),
             state.shutdown.subscribe(),
         ));
-        tokio::spawn(follower::run(
-            Box::new(crate::notifications::follower::Notifier),
-            state.clone(),
-            state.shutdown.subscribe(),
-        ));
-        tokio::spawn(crate::notifications::mail::sender::run(
-            state.clone(),
-            state.shutdown.subscribe(),
-        ));
+        if state.settings.notifications {
+            tokio::spawn(follower::run(
+                Box::new(crate::notifications::follower::Notifier),
+                state.clone(),
+                state.shutdown.subscribe(),
+            ));
+            tokio::spawn(crate::notifications::mail::sender::run(
+                state.clone(),
+                state.shutdown.subscribe(),
+            ));
+        }
         tokio::spawn(crate::broker::publisher::run(
             state.clone(),
             state.shutdown.subscribe(),

@@ -1,5 +1,5 @@
-//! What the benches share: a listing body, their flags, the process's memory, and a scratch
-//! PostgreSQL database. Each bench includes this file with `#[path]`; not every bench uses all.
+//! What the benches share: a listing body, their flags, the process's memory, a scratch
+//! PostgreSQL database, and a log of real events. Each bench includes this file with `#[path]`; not every bench uses all.
 #![allow(dead_code)]
 
 use std::future::Future;
@@ -224,4 +224,63 @@ pub fn add_user(url: &str, dir: &std::path::Path, email: &str, role: &str) {
         added.status.success() || stderr.contains("already exists"),
         "{stderr}"
     );
+}
+
+/// Writes `events` real events (rounded down to tens) through the service's own event store:
+/// listings, a creation and nine revisions a command, eight writers at a time. The reference
+/// data is seeded first.
+pub async fn write_listing_log(
+    db: &techmarket::store::Db,
+    projections: &techmarket::projections::Projections,
+    events: usize,
+) {
+    use chrono::Utc;
+    use esrs::store::EventStore;
+    use esrs::{Aggregate, AggregateState};
+    use std::sync::Arc;
+    use techmarket::domain::listing::{Listing, ListingAction, ListingContent, ListingInput};
+    use techmarket::domain::{Actor, Command, Role};
+    use techmarket::store::event_store::SqlEventStore;
+
+    techmarket::store::reference::seed(db).await.unwrap();
+    let refs = techmarket::store::reference::load(db).await.unwrap();
+    let store = Arc::new(SqlEventStore::<Listing>::new(
+        db.clone(),
+        projections.clone(),
+    ));
+    let input: ListingInput = serde_json::from_value(listing_body(0)).unwrap();
+    let content = ListingContent::parse(input, &refs).unwrap();
+    let actor = Actor {
+        user_id: Uuid::now_v7(),
+        role: Role::Researcher,
+        organization_id: None,
+    };
+    let mut state = <Listing as Aggregate>::State::default();
+    let mut batch = Vec::new();
+    for i in 0..10 {
+        let action = if i == 0 {
+            ListingAction::Create(content.clone())
+        } else {
+            ListingAction::Revise(content.clone())
+        };
+        for e in Listing::handle_command(&state, Command::new(actor, Utc::now(), action)).unwrap() {
+            state = Listing::apply_event(state, e.clone());
+            batch.push(e);
+        }
+    }
+    let batch = Arc::new(batch);
+    let permits = Arc::new(tokio::sync::Semaphore::new(8));
+    let mut tasks = Vec::new();
+    for _ in 0..events / batch.len() {
+        let permit = permits.clone().acquire_owned().await.unwrap();
+        let (store, batch) = (store.clone(), batch.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut s = AggregateState::with_id(Uuid::now_v7());
+            store.persist(&mut s, batch.to_vec()).await.unwrap();
+            drop(permit);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
 }

@@ -92,24 +92,32 @@ impl Link {
         .await;
     }
 
-    /// Publishes the messages in order and waits for every confirm.
+    /// Publishes the messages in order and waits for every confirm. Each publish is polled
+    /// once as it is made, which queues its frames (so in order) and returns at the first wait,
+    /// for the frames' write; all are then awaited together. Awaiting each write before making
+    /// the next publish would cost a round of the client's I/O loop per message.
     async fn publish(&self, exchange: &str, messages: &[Message]) -> Result<(), PublishError> {
-        let mut confirms = Vec::with_capacity(messages.len());
+        let mut sends = Vec::with_capacity(messages.len());
         for m in messages {
-            let confirm = self
-                .channel
-                .basic_publish(
-                    exchange.into(),
-                    m.routing_key.as_str().into(),
-                    BasicPublishOptions::default(),
-                    &m.body,
-                    properties(m),
-                )
-                .await?;
-            confirms.push((m.position, confirm));
+            let mut send = Box::pin(self.channel.basic_publish(
+                exchange.into(),
+                m.routing_key.as_str().into(),
+                BasicPublishOptions::default(),
+                &m.body,
+                properties(m),
+            ));
+            let first = match futures::poll!(send.as_mut()) {
+                std::task::Poll::Ready(r) => Some(r?),
+                std::task::Poll::Pending => None,
+            };
+            sends.push((m.position, first, send));
         }
         patiently(async {
-            for (position, confirm) in confirms {
+            for (position, first, send) in sends {
+                let confirm = match first {
+                    Some(c) => c,
+                    None => send.await?,
+                };
                 match confirm.await? {
                     Confirmation::Ack(_) => {}
                     _ => return Err(PublishError::Refused(position)),

@@ -193,6 +193,37 @@ async fn feed(app: &TestApp, admin: &TestUser) -> HashMap<String, Value> {
     }
 }
 
+/// The message as `api-spec/asyncapi.yaml` promises it to consumers: exactly its fields, and
+/// an aggregate type it names.
+fn check_against_asyncapi(body: &Value) {
+    let doc: serde_norway::Value =
+        serde_norway::from_str(include_str!("../../api-spec/asyncapi.yaml")).expect("YAML");
+    let schema = &doc["components"]["schemas"]["LoggedEvent"];
+    let required: HashSet<&str> = schema["required"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let keys: HashSet<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, required, "{body}");
+    let types: Vec<&str> = schema["properties"]["aggregate_type"]["enum"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        types.contains(&body["aggregate_type"].as_str().unwrap()),
+        "{body}"
+    );
+}
+
 /// What a consumer that drops repeats by message id has: each event once, first arrival kept.
 fn deduplicated(got: &[Received]) -> Vec<&Received> {
     let mut seen = HashSet::new();
@@ -210,6 +241,7 @@ fn check_against_feed(got: &[Received], feed: &HashMap<String, Value>) {
     for r in once {
         let entry = &feed[&r.message_id];
         assert_eq!(&r.body, entry, "the message is the feed's entry");
+        check_against_asyncapi(&r.body);
         assert_eq!(
             r.routing_key,
             format!(
