@@ -71,6 +71,10 @@ pub struct Settings {
     /// goes to `.eml` files in `data_dir/mail`.
     #[serde(default)]
     pub smtp_url: Option<SecretString>,
+    /// A PEM certificate authority to trust for the SMTP server's TLS besides the system's: a
+    /// mail server whose certificate a private CA issued.
+    #[serde(default)]
+    pub smtp_ca_file: Option<PathBuf>,
     /// The mail's sender.
     #[serde(default = "default_mail_from")]
     pub mail_from: String,
@@ -171,6 +175,7 @@ impl Default for Settings {
             db_acquire_timeout_ms: default_db_acquire_timeout_ms(),
             notifications: true,
             smtp_url: None,
+            smtp_ca_file: None,
             mail_from: default_mail_from(),
             mail_max_attempts: default_mail_max_attempts(),
             mail_retry_base_ms: default_mail_retry_base_ms(),

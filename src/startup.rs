@@ -78,7 +78,8 @@ impl AppState {
 
     /// Starts the background work: the search indexer, the log's policies, the demand expiry
     /// task, the statistics cube's warm-keeping. All stop when `shutdown` turns true.
-    pub fn spawn_background(state: &web::Data<AppState>) {
+    /// Fails when a background part cannot start as configured (the mail transport).
+    pub fn spawn_background(state: &web::Data<AppState>) -> anyhow::Result<()> {
         tokio::spawn(indexer::run(
             state.db.clone(),
             state.search.clone(),
@@ -114,8 +115,11 @@ impl AppState {
                 state.clone(),
                 state.shutdown.subscribe(),
             ));
-            tokio::spawn(crate::notifications::mail::sender::run(
+            use crate::notifications::mail::sender::{self, Transport};
+            let transport = Transport::from_settings(&state.settings)?;
+            tokio::spawn(sender::run(
                 state.clone(),
+                transport,
                 state.shutdown.subscribe(),
             ));
         }
@@ -123,6 +127,7 @@ impl AppState {
             state.clone(),
             state.shutdown.subscribe(),
         ));
+        Ok(())
     }
 }
 
@@ -137,7 +142,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.listen)?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState::open(settings).await?);
-        AppState::spawn_background(&state);
+        AppState::spawn_background(&state)?;
         tracing::info!(backend = state.db.backend(), %port, "techmarket listening");
         let server = serve(listener, state.clone())?;
         Ok(Application {

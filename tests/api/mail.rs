@@ -278,3 +278,72 @@ both!(
         drop(twin);
     }
 );
+
+/// A self-signed certificate for `localhost` (and 127.0.0.1) in `dir`: its (cert, key) files.
+/// Not a CA, so that rustls takes it as a trust anchor for itself.
+fn self_signed(dir: &Path) -> (String, String) {
+    let (cert, key) = (dir.join("smtp-cert.pem"), dir.join("smtp-key.pem"));
+    let status = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args(["-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("openssl makes the test certificate");
+    assert!(status.success());
+    (
+        cert.to_string_lossy().into_owned(),
+        key.to_string_lossy().into_owned(),
+    )
+}
+
+/// The headers `sink.py` wrote before each kept message, for the one in `folder`.
+fn session_of(folder: &Path) -> String {
+    let path = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().and_then(|x| x.to_str()) == Some("eml"))
+        .unwrap();
+    let text = String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
+    text.lines()
+        .filter(|l| l.starts_with("X-Session-"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+both!(
+    mail_goes_over_starttls_with_credentials_to_a_server_of_a_private_ca,
+    settings => smtp_settings(free_port(), 8),
+    |app: TestApp| async move {
+        let port = smtp_port(&app);
+        let (cert, key) = self_signed(&app.settings.data_dir);
+        let folder = app.settings.data_dir.join("received");
+        let _server =
+            SmtpServer::start_with(port, &folder, &["--tls", &cert, &key, "--auth", "notices:s3cret"]);
+        // The sender, with the credentials, STARTTLS required and the private CA trusted.
+        let sender = app
+            .twin_with(|s| {
+                s.smtp_url = Some(SecretString::from(format!(
+                    "smtp://notices:s3cret@localhost:{port}?tls=required"
+                )));
+                s.smtp_ca_file = Some(cert.clone().into());
+            })
+            .await;
+        // The first instance knows neither: its attempts fail and leave the mail to be retried,
+        // and only the sender's can succeed.
+        let owner = app.user(Role::Researcher, None).await;
+        app.published(&owner, &listing_body("氢燃料电池双极板")).await;
+        let got = wait_for_mail(&folder, 1);
+        assert_eq!(got[0].to, owner.email);
+        assert_eq!(session_of(&folder), "X-Session-TLS: yes; X-Session-User: notices");
+        newest_when(&app, &owner, |n| n["mail_status"] == "sent").await;
+        sender.state.shutdown.send_replace(true);
+    }
+);

@@ -21,6 +21,11 @@ pub struct SmtpServer {
 
 impl SmtpServer {
     pub fn start(port: u16, folder: &Path) -> SmtpServer {
+        Self::start_with(port, folder, &[])
+    }
+
+    /// With `sink.py`'s options: `--tls CERT KEY`, `--auth USER:PASSWORD`.
+    pub fn start_with(port: u16, folder: &Path, options: &[&str]) -> SmtpServer {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let python = root.join("target/smtp-venv/bin/python");
         assert!(
@@ -31,6 +36,7 @@ impl SmtpServer {
             .arg(root.join("tests/smtp/sink.py"))
             .arg(port.to_string())
             .arg(folder)
+            .args(options)
             .stdout(Stdio::piped())
             .spawn()
             .expect("the SMTP server starts");

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use lettre::message::{header::ContentType, Mailbox};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use secrecy::ExposeSecret;
 use uuid::Uuid;
@@ -40,11 +41,19 @@ pub enum Transport {
 impl Transport {
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Transport> {
         Ok(match &settings.smtp_url {
-            Some(url) => Transport::Smtp(
-                AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())?
-                    .timeout(Some(Duration::from_secs(20)))
-                    .build(),
-            ),
+            Some(url) => {
+                let url = url.expose_secret();
+                let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?
+                    .timeout(Some(Duration::from_secs(20)));
+                if let Some(ca) = &settings.smtp_ca_file {
+                    let pem = std::fs::read(ca)
+                        .map_err(|e| anyhow::anyhow!("APP_SMTP_CA_FILE {}: {e}", ca.display()))?;
+                    if let Some(tls) = tls_trusting(url, &pem)? {
+                        builder = builder.tls(tls);
+                    }
+                }
+                Transport::Smtp(builder.build())
+            }
             None => {
                 let dir = settings.data_dir.join("mail");
                 std::fs::create_dir_all(&dir)?;
@@ -59,6 +68,35 @@ impl Transport {
             Transport::Files(t) => t.send(message).await.map(drop).map_err(|e| e.to_string()),
         }
     }
+}
+
+/// The TLS of `url` (as lettre reads it: `smtps://`, `?tls=required`, `?tls=opportunistic`)
+/// trusting the certificate authority in `pem` besides the system's; `None` for plain SMTP.
+fn tls_trusting(url: &str, pem: &[u8]) -> anyhow::Result<Option<Tls>> {
+    let parsed = url::Url::parse(url)?;
+    // lettre takes a file with no certificate in it without complaint; an operator who named
+    // the wrong file must hear of it at start, not from every delivery failing.
+    if !String::from_utf8_lossy(pem).contains("-----BEGIN CERTIFICATE-----") {
+        anyhow::bail!("the SMTP CA file holds no PEM certificate");
+    }
+    let host = parsed
+        .host_str()
+        .ok_or_else(|| anyhow::anyhow!("the SMTP URL names no host"))?;
+    let parameters = || -> anyhow::Result<TlsParameters> {
+        Ok(TlsParameters::builder(host.to_string())
+            .add_root_certificate(Certificate::from_pem(pem)?)
+            .build()?)
+    };
+    let mode = parsed
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
+    Ok(match (parsed.scheme(), mode.as_deref()) {
+        ("smtps", _) => Some(Tls::Wrapper(parameters()?)),
+        (_, Some("required")) => Some(Tls::Required(parameters()?)),
+        (_, Some("opportunistic")) => Some(Tls::Opportunistic(parameters()?)),
+        _ => None,
+    })
 }
 
 /// A claimed notification, with what its message needs.
@@ -245,15 +283,9 @@ pub async fn send_due(state: &AppState, transport: &Transport) -> Result<usize, 
 /// The sender's background task, until `shutdown` turns true.
 pub async fn run(
     state: actix_web::web::Data<AppState>,
+    transport: Transport,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    let transport = match Transport::from_settings(&state.settings) {
-        Ok(t) => t,
-        Err(e) => {
-            tracing::error!(error = %e, "mail cannot be sent: the transport does not start");
-            return;
-        }
-    };
     let poll = Duration::from_millis(state.settings.mail_poll_ms);
     loop {
         let busy = match send_due(&state, &transport).await {
@@ -278,6 +310,14 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_private_ca_changes_nothing_for_plain_smtp_and_a_bad_one_is_refused() {
+        let pem = b"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n";
+        assert!(tls_trusting("smtp://127.0.0.1:25", pem).unwrap().is_none());
+        assert!(tls_trusting("smtp://mx.example.cn:587?tls=required", b"not a PEM").is_err());
+        assert!(tls_trusting("not a url", b"").is_err());
+    }
 
     #[test]
     fn the_delay_doubles_up_to_an_hour() {
