@@ -152,50 +152,60 @@ pub fn backoff(base: Duration, attempts: u32) -> Duration {
     base.saturating_mul(1u32 << attempts.min(20)).min(MAX_DELAY)
 }
 
+/// One sending's outcome, to be written.
+struct Outcome {
+    id: Uuid,
+    /// Attempts before this one.
+    attempts: i64,
+    result: Result<(), String>,
+}
+
+/// Writes a batch's outcomes in one transaction: a commit per message would cost the commands
+/// beside it a WAL flush each. A crash before this commit sends the batch again (at least once;
+/// the Message-ID lets a receiver tell a repeat).
 async fn record(
     db: &Db,
-    id: Uuid,
-    outcome: Result<(), String>,
-    attempts: i64,
+    outcomes: Vec<Outcome>,
     settings: &Settings,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let attempts = attempts + 1;
     let mut tx = db.begin().await?;
-    match outcome {
-        Ok(()) => {
-            tx.conn()
-                .execute(
-                    "UPDATE notifications SET mail_status = 'sent', mail_attempts = $2, \
-                     mail_next_at = NULL, mail_error = NULL WHERE id = $1",
-                    &[Arg::Uuid(id), Arg::I64(attempts)],
-                )
-                .await?;
-        }
-        Err(error) => {
-            let dead = attempts >= i64::from(settings.mail_max_attempts);
-            let next = (!dead).then(|| {
-                let delay = backoff(
-                    Duration::from_millis(settings.mail_retry_base_ms),
-                    attempts as u32 - 1,
-                );
-                now + chrono::Duration::from_std(delay).expect("at most an hour")
-            });
-            tracing::warn!(notification = %id, attempts, dead, %error, "mail not delivered");
-            tx.conn()
-                .execute(
-                    "UPDATE notifications SET mail_status = $2, mail_attempts = $3, \
-                     mail_next_at = $4, mail_error = $5 WHERE id = $1",
-                    &[
-                        Arg::Uuid(id),
-                        Arg::Text(if dead { "dead" } else { "pending" }.into()),
-                        Arg::I64(attempts),
-                        Arg::OptTime(next),
-                        Arg::Text(error),
-                    ],
-                )
-                .await?;
-        }
+    let (sent, failed): (Vec<Outcome>, Vec<Outcome>) =
+        outcomes.into_iter().partition(|o| o.result.is_ok());
+    for o in sent {
+        tx.conn()
+            .execute(
+                "UPDATE notifications SET mail_status = 'sent', mail_attempts = $2, \
+                 mail_next_at = NULL, mail_error = NULL WHERE id = $1",
+                &[Arg::Uuid(o.id), Arg::I64(o.attempts + 1)],
+            )
+            .await?;
+    }
+    for o in failed {
+        let attempts = o.attempts + 1;
+        let error = o.result.err().unwrap_or_default();
+        let dead = attempts >= i64::from(settings.mail_max_attempts);
+        let next = (!dead).then(|| {
+            let delay = backoff(
+                Duration::from_millis(settings.mail_retry_base_ms),
+                attempts as u32 - 1,
+            );
+            now + chrono::Duration::from_std(delay).expect("at most an hour")
+        });
+        tracing::warn!(notification = %o.id, attempts, dead, %error, "mail not delivered");
+        tx.conn()
+            .execute(
+                "UPDATE notifications SET mail_status = $2, mail_attempts = $3, \
+                 mail_next_at = $4, mail_error = $5 WHERE id = $1",
+                &[
+                    Arg::Uuid(o.id),
+                    Arg::Text(if dead { "dead" } else { "pending" }.into()),
+                    Arg::I64(attempts),
+                    Arg::OptTime(next),
+                    Arg::Text(error),
+                ],
+            )
+            .await?;
     }
     tx.commit().await
 }
@@ -254,29 +264,27 @@ pub async fn send_due(state: &AppState, transport: &Transport) -> Result<usize, 
     use futures::StreamExt;
     let batch = claim(&state.db, state.clock.now()).await?;
     let claimed = batch.len();
-    let mut sent = futures::stream::iter(batch)
+    let outcomes: Vec<Outcome> = futures::stream::iter(batch)
         .map(|n| async move {
-            let outcome = match recipient(&state.db, n.recipient_id).await? {
-                Some(to) => match message(&state.settings, to, &n) {
+            let result = match recipient(&state.db, n.recipient_id).await {
+                Ok(Some(to)) => match message(&state.settings, to, &n) {
                     Ok(m) => transport.send(m).await,
                     Err(e) => Err(e),
                 },
-                None => Err("the recipient has no active account with a valid address".into()),
+                Ok(None) => Err("the recipient has no active account with a valid address".into()),
+                // Not the message's fault: tried again once the database answers.
+                Err(e) => Err(format!("the recipient could not be read: {e}")),
             };
-            record(
-                &state.db,
-                n.id,
-                outcome,
-                n.attempts,
-                &state.settings,
-                state.clock.now(),
-            )
-            .await
+            Outcome {
+                id: n.id,
+                attempts: n.attempts,
+                result,
+            }
         })
-        .buffer_unordered(IN_FLIGHT);
-    while let Some(done) = sent.next().await {
-        done?;
-    }
+        .buffer_unordered(IN_FLIGHT)
+        .collect()
+        .await;
+    record(&state.db, outcomes, &state.settings, state.clock.now()).await?;
     Ok(claimed)
 }
 
