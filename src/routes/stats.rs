@@ -1,6 +1,8 @@
 //! `GET /stats/contracts`: technology-contract statistics (技术合同成交额), any cut, JSON or CSV.
 //! `GET /stats/ownership-grants`: the ownership-grant register's reports, JSON or CSV.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -10,11 +12,12 @@ use uuid::Uuid;
 
 use crate::auth::Authenticated;
 use crate::domain::calendar::china_date;
+use crate::domain::reference::ReferenceData;
 use crate::domain::{Actor, FieldError, Role};
 use crate::error::AppError;
 use crate::http::Query;
 use crate::projections::contract_stats::query::{
-    self, Cut, DateBasis, Dim, Granularity, Line, Totals,
+    self, Cut, DateBasis, Dim, Filter, Granularity, Line, Totals,
 };
 use crate::projections::ownership_register::query::{
     self as grant_query, Report as GrantReportKind, Scope,
@@ -29,7 +32,163 @@ pub(super) struct StatsQuery {
     by: Option<String>,
     granularity: Option<Granularity>,
     date_basis: Option<DateBasis>,
-    as_of: Option<DateTime<Utc>>,
+    /// A date (the end of that day in China) or an RFC 3339 instant.
+    as_of: Option<String>,
+    /// Only the `top` lines by contract amount, largest first.
+    top: Option<usize>,
+    // Filters: each dimension by name, its values comma-separated.
+    taxonomy: Option<String>,
+    r#type: Option<String>,
+    subtype: Option<String>,
+    field: Option<String>,
+    seller_nature: Option<String>,
+    buyer_nature: Option<String>,
+    seller_region: Option<String>,
+    buyer_region: Option<String>,
+    seller_province: Option<String>,
+    buyer_province: Option<String>,
+    flow: Option<String>,
+    seller_zone: Option<String>,
+    buyer_zone: Option<String>,
+    ip_kind: Option<String>,
+}
+
+impl StatsQuery {
+    /// Each filter the query gives, as its dimension and raw values.
+    fn filters(&self) -> Vec<(Dim, &str)> {
+        [
+            (Dim::Taxonomy, &self.taxonomy),
+            (Dim::Type, &self.r#type),
+            (Dim::Subtype, &self.subtype),
+            (Dim::Field, &self.field),
+            (Dim::SellerNature, &self.seller_nature),
+            (Dim::BuyerNature, &self.buyer_nature),
+            (Dim::SellerRegion, &self.seller_region),
+            (Dim::BuyerRegion, &self.buyer_region),
+            (Dim::SellerProvince, &self.seller_province),
+            (Dim::BuyerProvince, &self.buyer_province),
+            (Dim::Flow, &self.flow),
+            (Dim::SellerZone, &self.seller_zone),
+            (Dim::BuyerZone, &self.buyer_zone),
+            (Dim::IpKind, &self.ip_kind),
+        ]
+        .into_iter()
+        .filter_map(|(d, v)| v.as_deref().map(|v| (d, v)))
+        .collect()
+    }
+}
+
+/// The most lines `top` may ask for.
+const TOP_MAX: usize = 1000;
+
+/// The values a dimension's facts can hold, from the reference data.
+fn known_values(dim: Dim, refs: &ReferenceData) -> BTreeSet<String> {
+    let regions = || {
+        refs.regions
+            .keys()
+            .chain(refs.countries.keys())
+            .cloned()
+            .collect()
+    };
+    match dim {
+        Dim::Taxonomy => refs
+            .contract_types
+            .iter()
+            .map(|t| t.taxonomy.clone())
+            .collect(),
+        Dim::Type => refs
+            .contract_types
+            .iter()
+            .map(|t| t.contract_type.clone())
+            .collect(),
+        Dim::Subtype => refs
+            .contract_types
+            .iter()
+            .map(|t| t.subtype.clone().unwrap_or_default())
+            .chain([String::new()])
+            .collect(),
+        Dim::Field => refs.technology_fields.keys().cloned().collect(),
+        Dim::SellerNature | Dim::BuyerNature => refs.party_natures.keys().cloned().collect(),
+        Dim::SellerRegion | Dim::BuyerRegion | Dim::SellerProvince | Dim::BuyerProvince => {
+            regions()
+        }
+        Dim::Flow => [
+            "within_chongqing",
+            "chongqing_sichuan",
+            "rest_of_china",
+            "abroad",
+        ]
+        .map(String::from)
+        .into(),
+        Dim::SellerZone | Dim::BuyerZone => {
+            refs.zones.keys().cloned().chain([String::new()]).collect()
+        }
+        Dim::IpKind => refs.ip_kinds.keys().cloned().collect(),
+        Dim::Period => BTreeSet::new(),
+    }
+}
+
+/// The query's filters, each value checked against what the dimension can hold.
+fn filters_of(q: &StatsQuery, refs: &ReferenceData) -> Result<Vec<Filter>, AppError> {
+    let mut out = Vec::new();
+    for (dim, raw) in q.filters() {
+        let known = known_values(dim, refs);
+        let mut values = Vec::new();
+        for v in raw.split(',').map(str::trim) {
+            if !known.contains(v) {
+                return Err(bad(
+                    dim.name(),
+                    format!(
+                        "unknown {} '{}'",
+                        dim.name(),
+                        v.chars().take(30).collect::<String>()
+                    ),
+                ));
+            }
+            if !values.iter().any(|x: &String| x == v) {
+                values.push(v.to_string());
+            }
+        }
+        out.push(Filter { dim, values });
+    }
+    Ok(out)
+}
+
+/// `as_of` as a date (the end of that day in China; today's, as known now) or an RFC 3339
+/// instant. A `+` sent unencoded arrives as a space; it is read as the `+` it was.
+fn as_of_of(raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, AppError> {
+    let raw = raw.trim();
+    if let Ok(day) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        if day == china_date(now) {
+            return Ok(now);
+        }
+        return Ok(end_of_china_day(day));
+    }
+    let repaired = match raw.rsplit_once(' ') {
+        Some((instant, offset)) if offset.contains(':') => format!("{instant}+{offset}"),
+        _ => raw.to_string(),
+    };
+    DateTime::parse_from_rfc3339(&repaired)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            bad(
+                "as_of",
+                "send a date (2026-06-30: the end of that day in China) or an RFC 3339 instant \
+                 (2026-06-30T18:00:00%2B08:00, or 2026-06-30T10:00:00Z)",
+            )
+        })
+}
+
+/// The last microsecond of `day` in China (UTC+8).
+fn end_of_china_day(day: NaiveDate) -> DateTime<Utc> {
+    let next = day
+        .succ_opt()
+        .unwrap_or(day)
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight");
+    DateTime::<Utc>::from_naive_utc_and_offset(next, Utc)
+        - chrono::Duration::hours(8)
+        - chrono::Duration::microseconds(1)
 }
 
 fn bad(field: &str, message: impl Into<String>) -> AppError {
@@ -39,7 +198,16 @@ fn bad(field: &str, message: impl Into<String>) -> AppError {
     }
 }
 
-fn cut_of(q: StatsQuery, now: DateTime<Utc>) -> Result<Cut, AppError> {
+fn cut_of(q: StatsQuery, now: DateTime<Utc>, refs: &ReferenceData) -> Result<Cut, AppError> {
+    let filters = filters_of(&q, refs)?;
+    let as_of = q
+        .as_of
+        .as_deref()
+        .map(|raw| as_of_of(raw, now))
+        .transpose()?;
+    if q.top.is_some_and(|n| n == 0 || n > TOP_MAX) {
+        return Err(bad("top", format!("must be between 1 and {TOP_MAX}")));
+    }
     let mut by = Vec::new();
     for name in
         q.by.as_deref()
@@ -70,7 +238,7 @@ fn cut_of(q: StatsQuery, now: DateTime<Utc>) -> Result<Cut, AppError> {
         }
     }
     // A report as of a moment still to come would be labelled a fixed snapshot and change.
-    if q.as_of.is_some_and(|t| t > now) {
+    if as_of.is_some_and(|t| t > now) {
         return Err(bad("as_of", "must not be in the future"));
     }
     if q.granularity.is_some() && !by.contains(&Dim::Period) {
@@ -85,7 +253,8 @@ fn cut_of(q: StatsQuery, now: DateTime<Utc>) -> Result<Cut, AppError> {
         date_basis: q.date_basis.unwrap_or_default(),
         from: q.from,
         to: q.to,
-        as_of: q.as_of,
+        as_of,
+        filters,
     })
 }
 
@@ -97,6 +266,10 @@ struct Report<'a> {
     to: Option<NaiveDate>,
     as_of: Option<DateTime<Utc>>,
     by: Vec<&'static str>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    filters: BTreeMap<&'static str, Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    top: Option<usize>,
     items: Vec<Map<String, Value>>,
     totals: TotalsView<'a>,
 }
@@ -109,7 +282,17 @@ struct TotalsView<'a> {
     technology_amount_wan: String,
 }
 
-fn item(cut: &Cut, line: &Line) -> Map<String, Value> {
+/// `part` of `whole` in percent with two decimals, exactly (integer arithmetic, rounded half
+/// up); `None` when the whole is nothing.
+fn percent(part: i64, whole: i64) -> Option<f64> {
+    if whole == 0 {
+        return None;
+    }
+    let basis_points = (part as i128 * 10_000 * 2 + whole as i128) / (whole as i128 * 2);
+    Some(basis_points as f64 / 100.0)
+}
+
+fn item(cut: &Cut, line: &Line, totals: &Totals) -> Map<String, Value> {
     let mut m = Map::new();
     for (d, k) in cut.by.iter().zip(&line.keys) {
         m.insert(d.name().into(), Value::String(k.clone()));
@@ -130,6 +313,12 @@ fn item(cut: &Cut, line: &Line) -> Map<String, Value> {
     m.insert(
         "technology_amount_wan".into(),
         query::wan_number(line.technology_amount_fen).into(),
+    );
+    // The line's share of the totals' contract amount (an IP-kind cut's shares add up to more
+    // than 100: a contract counts under each of its kinds).
+    m.insert(
+        "share_percent".into(),
+        percent(line.contract_amount_fen, totals.contract_amount_fen).into(),
     );
     m
 }
@@ -202,11 +391,24 @@ pub(super) async fn contracts(
 ) -> Result<HttpResponse, AppError> {
     auth.require(&[Role::Statistician, Role::Registrar, Role::PlatformAdmin])?;
     let format = negotiate(&req)?;
-    let cut = cut_of(q.0, state.clock.now())?;
+    let top = q.0.top;
+    let cut = cut_of(q.0, state.clock.now(), &state.refs)?;
     // From the in-memory cube, caught up with everything committed before this request; the
     // SQL query over the same facts is the reference it is tested against.
     state.stats_cube.catch_up(&state.db).await?;
-    let (lines, totals) = state.stats_cube.run(&cut).await?;
+    let (mut lines, totals) = state.stats_cube.run(&cut).await?;
+    if cut.by.is_empty() {
+        // The one line of a cut by nothing is the totals: reported once, as the totals.
+        lines.clear();
+    }
+    if let Some(n) = top {
+        lines.sort_by(|a, b| {
+            b.contract_amount_fen
+                .cmp(&a.contract_amount_fen)
+                .then_with(|| a.keys.cmp(&b.keys))
+        });
+        lines.truncate(n);
+    }
     if format == Format::Csv {
         let body =
             query::to_csv(&cut, &lines, &totals).map_err(|e| AppError::Internal(e.into()))?;
@@ -221,7 +423,13 @@ pub(super) async fn contracts(
         to: cut.to,
         as_of: cut.as_of,
         by: cut.by.iter().map(|d| d.name()).collect(),
-        items: lines.iter().map(|l| item(&cut, l)).collect(),
+        filters: cut
+            .filters
+            .iter()
+            .map(|f| (f.dim.name(), f.values.clone()))
+            .collect(),
+        top,
+        items: lines.iter().map(|l| item(&cut, l, &totals)).collect(),
         totals: TotalsView {
             totals: &totals,
             contract_amount_wan: query::wan_number(totals.contract_amount_fen),

@@ -16,7 +16,9 @@ use techmarket::domain::contract::{
 };
 use techmarket::domain::{Actor, Command, Recorded, Role};
 use techmarket::projections::contract_stats::cube::Cube;
-use techmarket::projections::contract_stats::query::{self, Cut, DateBasis, Dim, Granularity};
+use techmarket::projections::contract_stats::query::{
+    self, Cut, DateBasis, Dim, Filter, Granularity,
+};
 use uuid::Uuid;
 
 use crate::both;
@@ -131,55 +133,187 @@ async fn stats(app: &TestApp, token: &str, query: &str) -> Value {
     v
 }
 
+/// By construction: 4 contracts, 3 types, 2 fields; an inflow from Sichuan, an outflow abroad.
+/// 758,456,789 fen in all (technology 683,000,001).
+async fn known_data_set(app: &TestApp, d: &Desk) {
+    let cq = |district: &str| party("重庆某研究院", "021", district);
+    let company = |region: &str| party("某公司", "150", region);
+    let rows = [
+        (
+            ("development", Some("commissioned")),
+            "new_energy",
+            cq("500106"),
+            company("500112"),
+            10_000_000i64,
+            8_000_000i64,
+        ),
+        (
+            ("transfer", Some("patent_right")),
+            "new_energy",
+            cq("500107"),
+            company("500105"),
+            600_000_000,
+            550_000_000,
+        ),
+        (
+            ("license", Some("exclusive")),
+            "biomedicine",
+            party("四川大学", "022", "510000"),
+            company("500103"),
+            25_000_000,
+            25_000_000,
+        ),
+        (
+            ("development", Some("cooperative")),
+            "biomedicine",
+            cq("500106"),
+            party("Siemens AG", "300", "DE"),
+            123_456_789,
+            100_000_001,
+        ),
+    ];
+    for (ty, field, seller, buyer, amount, tech) in rows {
+        registered(
+            app,
+            d,
+            &contract_body(app, ty, field, seller, buyer, amount, tech),
+        )
+        .await;
+    }
+}
+
+/// The lines of a report as (key, count, contract amount, share) in its order.
+fn lines_of(v: &Value, key: &str) -> Vec<(String, i64, i64, f64)> {
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i[key].as_str().unwrap().to_string(),
+                i["count"].as_i64().unwrap(),
+                i["contract_amount_fen"].as_i64().unwrap(),
+                i["share_percent"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+both!(
+    statistics_filter_by_any_dimension_rank_the_top_lines_and_give_shares,
+    |app: TestApp| async move {
+        let d = desk(&app).await;
+        known_data_set(&app, &d).await;
+        let t = &d.stat.token;
+
+        // One dimension as a filter: biomedicine alone.
+        let v = stats(&app, t, "field=biomedicine").await;
+        assert_eq!(v["totals"]["count"], 2);
+        assert_eq!(v["totals"]["contract_amount_fen"], 148_456_789i64);
+        assert_eq!(v["filters"]["field"], json!(["biomedicine"]));
+        // A cut by nothing reports its totals once, not again as a line.
+        assert_eq!(v["items"], json!([]));
+
+        // Several values, several filters, with a cut: Chongqing sellers' flows.
+        let v = stats(
+            &app,
+            t,
+            "by=flow&field=biomedicine,new_energy&seller_province=500000",
+        )
+        .await;
+        assert_eq!(
+            lines_of(&v, "flow"),
+            [
+                ("abroad".to_string(), 1, 123_456_789, 16.83),
+                ("within_chongqing".to_string(), 2, 610_000_000, 83.17),
+            ]
+        );
+        assert_eq!(v["totals"]["contract_amount_fen"], 733_456_789i64);
+
+        // The top line by contract amount, and its share of everything.
+        let v = stats(&app, t, "by=type&top=1").await;
+        assert_eq!(
+            lines_of(&v, "type"),
+            [("transfer".to_string(), 1, 600_000_000, 79.11)]
+        );
+        assert_eq!(
+            v["totals"]["count"], 4,
+            "the totals stay those of the whole cut"
+        );
+        let v = stats(&app, t, "by=type&top=2").await;
+        let types: Vec<String> = lines_of(&v, "type").into_iter().map(|l| l.0).collect();
+        assert_eq!(types, ["transfer", "development"]);
+
+        // An IP-kind filter keeps the contracts with any of the kinds: all four have one.
+        let v = stats(&app, t, "ip_kind=invention_patent,utility_model").await;
+        assert_eq!(v["totals"]["count"], 4);
+        let v = stats(&app, t, "ip_kind=utility_model").await;
+        assert_eq!(v["totals"]["count"], 0);
+
+        // as_of: a date is the end of that day in China; an instant's + may come unencoded.
+        let today = china_date(app.state.clock.now());
+        let v = stats(&app, t, &format!("as_of={today}")).await;
+        assert_eq!(v["totals"]["count"], 4);
+        let v = stats(&app, t, "as_of=2000-01-01").await;
+        assert_eq!(v["totals"]["count"], 0);
+        assert_eq!(v["as_of"], "2000-01-01T15:59:59.999999Z");
+        let v = stats(&app, t, "as_of=2001-01-01T08:00:00+08:00").await;
+        assert_eq!(v["as_of"], "2001-01-01T00:00:00Z");
+
+        // CSV marks its totals: in a column of their own when the cut has no dimension.
+        let csv = app
+            .client
+            .get(app.url("/api/v1/stats/contracts?field=biomedicine"))
+            .bearer_auth(t)
+            .header("Accept", "text/csv")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(
+            csv.lines().collect::<Vec<_>>(),
+            [
+                "row,count,contract_amount_fen,technology_amount_fen,contract_amount_wan,technology_amount_wan",
+                "total,2,148456789,125000001,148.45,125.00"
+            ]
+        );
+
+        // What it cannot do, said plainly.
+        for (query, field, says) in [
+            ("field=astrology", "field", "unknown field 'astrology'"),
+            (
+                "seller_region=999999",
+                "seller_region",
+                "unknown seller_region",
+            ),
+            ("flow=sideways", "flow", "unknown flow"),
+            ("top=0", "top", "between 1 and 1000"),
+            ("as_of=yesterday", "as_of", "RFC 3339"),
+            ("as_of=2026-13-01", "as_of", "a date"),
+            ("colour=red", "colour", ""),
+        ] {
+            let (s, v) = json_of(
+                app.get(&format!("/api/v1/stats/contracts?{query}"), Some(t))
+                    .await,
+            )
+            .await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{query}: {v}");
+            assert_eq!(v["errors"][0]["field"], field, "{query}: {v}");
+            assert!(
+                v["errors"][0]["message"].as_str().unwrap().contains(says),
+                "{query}: {v}"
+            );
+        }
+    }
+);
+
 both!(
     a_known_data_set_gives_its_totals_in_json_and_csv,
     |app: TestApp| async move {
         let d = desk(&app).await;
-        let cq = |district: &str| party("重庆某研究院", "021", district);
-        let company = |region: &str| party("某公司", "150", region);
-        // By construction: 4 contracts, 3 types, 2 fields; an inflow from Sichuan, an outflow abroad.
-        let rows = [
-            (
-                ("development", Some("commissioned")),
-                "new_energy",
-                cq("500106"),
-                company("500112"),
-                10_000_000i64,
-                8_000_000i64,
-            ),
-            (
-                ("transfer", Some("patent_right")),
-                "new_energy",
-                cq("500107"),
-                company("500105"),
-                600_000_000,
-                550_000_000,
-            ),
-            (
-                ("license", Some("exclusive")),
-                "biomedicine",
-                party("四川大学", "022", "510000"),
-                company("500103"),
-                25_000_000,
-                25_000_000,
-            ),
-            (
-                ("development", Some("cooperative")),
-                "biomedicine",
-                cq("500106"),
-                party("Siemens AG", "300", "DE"),
-                123_456_789,
-                100_000_001,
-            ),
-        ];
-        for (ty, field, seller, buyer, amount, tech) in rows {
-            registered(
-                &app,
-                &d,
-                &contract_body(&app, ty, field, seller, buyer, amount, tech),
-            )
-            .await;
-        }
+        known_data_set(&app, &d).await;
         let v = stats(&app, &d.stat.token, "").await;
         assert_eq!(v["totals"]["count"], 4);
         assert_eq!(v["totals"]["contract_amount_fen"], 758_456_789i64);
@@ -680,43 +814,58 @@ async fn recompute(app: &TestApp, cut: &Cut) -> Totals {
                     ("500000", "510000") | ("510000", "500000") => "chongqing_sichuan",
                     _ => "rest_of_china",
                 };
+                let all_kinds: Vec<String> = c
+                    .content
+                    .ip_kinds
+                    .iter()
+                    .map(|k| k.as_str().to_string())
+                    .collect();
+                let value_of = |d: &Dim, kind: &str| -> String {
+                    match d {
+                        Dim::Period => {
+                            let s = date.to_string();
+                            match cut.granularity {
+                                Granularity::Year => s[..4].to_string(),
+                                Granularity::Month => s[..7].to_string(),
+                                Granularity::Quarter => format!(
+                                    "{}-Q{}",
+                                    &s[..4],
+                                    s[5..7].parse::<u32>().unwrap().div_ceil(3)
+                                ),
+                            }
+                        }
+                        Dim::Type => c.content.contract_type.contract_type.clone(),
+                        Dim::Field => c.content.field.as_str().to_string(),
+                        Dim::SellerNature => seller.party_nature.as_str().to_string(),
+                        Dim::BuyerNature => buyer.party_nature.as_str().to_string(),
+                        Dim::SellerRegion => seller.region.as_str().to_string(),
+                        Dim::BuyerRegion => buyer.region.as_str().to_string(),
+                        Dim::SellerProvince => province(seller.region.as_str()),
+                        Dim::Flow => flow.to_string(),
+                        Dim::IpKind => kind.to_string(),
+                        other => panic!("the recomputation does not cut by {other:?}"),
+                    }
+                };
+                // The filters: an IP-kind filter keeps the contracts with any of its kinds, and
+                // a cut by IP kind shows only those kinds.
+                let mut allowed_kinds = all_kinds.clone();
+                for f in &cut.filters {
+                    if f.dim == Dim::IpKind {
+                        allowed_kinds.retain(|k| f.values.contains(k));
+                        if allowed_kinds.is_empty() {
+                            return;
+                        }
+                    } else if !f.values.contains(&value_of(&f.dim, "")) {
+                        return;
+                    }
+                }
                 let kinds: Vec<String> = if cut.by.contains(&Dim::IpKind) {
-                    c.content
-                        .ip_kinds
-                        .iter()
-                        .map(|k| k.as_str().to_string())
-                        .collect()
+                    allowed_kinds
                 } else {
                     vec![String::new()]
                 };
                 for kind in kinds {
-                    let key: Key = cut
-                        .by
-                        .iter()
-                        .map(|d| match d {
-                            Dim::Period => {
-                                let s = date.to_string();
-                                match cut.granularity {
-                                    Granularity::Year => s[..4].to_string(),
-                                    Granularity::Month => s[..7].to_string(),
-                                    Granularity::Quarter => format!(
-                                        "{}-Q{}",
-                                        &s[..4],
-                                        s[5..7].parse::<u32>().unwrap().div_ceil(3)
-                                    ),
-                                }
-                            }
-                            Dim::Type => c.content.contract_type.contract_type.clone(),
-                            Dim::Field => c.content.field.as_str().to_string(),
-                            Dim::SellerNature => seller.party_nature.as_str().to_string(),
-                            Dim::BuyerNature => buyer.party_nature.as_str().to_string(),
-                            Dim::SellerRegion => seller.region.as_str().to_string(),
-                            Dim::BuyerRegion => buyer.region.as_str().to_string(),
-                            Dim::Flow => flow.to_string(),
-                            Dim::IpKind => kind.clone(),
-                            other => panic!("the recomputation does not cut by {other:?}"),
-                        })
-                        .collect();
+                    let key: Key = cut.by.iter().map(|d| value_of(d, &kind)).collect();
                     let t = out.entry(key).or_default();
                     t.0 += sign;
                     t.1 += sign * amount;
@@ -957,6 +1106,24 @@ both!(
             for granularity in [Granularity::Month, Granularity::Quarter, Granularity::Year] {
                 for date_basis in [DateBasis::Registered, DateBasis::Signed] {
                     let as_of = [None, Some(instants[15]), Some(instants[40])][rng.gen_range(0..3)];
+                    // Some cuts filtered as well: one or two dimensions, IP kinds among them.
+                    let filters = match rng.gen_range(0..4) {
+                        0 => vec![Filter {
+                            dim: Dim::Field,
+                            values: vec!["new_energy".into(), "biomedicine".into()],
+                        }],
+                        1 => vec![
+                            Filter {
+                                dim: Dim::SellerProvince,
+                                values: vec!["500000".into()],
+                            },
+                            Filter {
+                                dim: Dim::IpKind,
+                                values: vec!["invention_patent".into()],
+                            },
+                        ],
+                        _ => Vec::new(),
+                    };
                     cuts.push(Cut {
                         by: by.to_vec(),
                         granularity,
@@ -964,6 +1131,7 @@ both!(
                         from: None,
                         to: None,
                         as_of,
+                        filters,
                     });
                 }
             }

@@ -105,6 +105,16 @@ pub struct Cut {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     pub as_of: Option<DateTime<Utc>>,
+    /// Only the facts whose value of each filter's dimension is one of its values.
+    pub filters: Vec<Filter>,
+}
+
+/// A dimension held to some of its values. An IP-kind filter keeps the contracts that involve
+/// any of the kinds; cut by IP kind as well, only those kinds' lines are shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter {
+    pub dim: Dim,
+    pub values: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -166,6 +176,20 @@ pub async fn run(conn: &mut Conn<'_>, cut: &Cut) -> Result<(Vec<Line>, Totals), 
     if let Some(as_of) = cut.as_of {
         args.push(Arg::Time(as_of));
         conditions.push(format!("recorded_at <= ${}", args.len()));
+    }
+    for f in &cut.filters {
+        let mut alternatives = Vec::with_capacity(f.values.len());
+        for v in &f.values {
+            if f.dim == Dim::IpKind && table == "contract_stat_facts" {
+                // The contract's kinds are ';'-joined in one column.
+                args.push(Arg::Text(format!("%;{v};%")));
+                alternatives.push(format!("(';' || ip_kinds || ';') LIKE ${}", args.len()));
+            } else {
+                args.push(Arg::Text(v.clone()));
+                alternatives.push(format!("{} = ${}", f.dim.column(), args.len()));
+            }
+        }
+        conditions.push(format!("({})", alternatives.join(" OR ")));
     }
     // Each amount is summed in two halves that cannot overflow (billions of fen and the rest:
     // integer division and remainder truncate alike on both backends), joined in i128 here.
@@ -260,10 +284,15 @@ pub fn fen(sum: i128) -> Result<i64, StoreError> {
     })
 }
 
-/// CSV: the dimensions, the count, amounts in fen, and the same amounts in 万元.
+/// CSV: the dimensions, the count, amounts in fen, and the same amounts in 万元; the last
+/// record is the totals, marked `total` in the first column (a column of its own, `row`, when
+/// the cut has no dimensions).
 pub fn to_csv(cut: &Cut, lines: &[Line], totals: &Totals) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<&str> = cut.by.iter().map(|d| d.name()).collect();
+    if header.is_empty() {
+        header.push("row");
+    }
     header.extend([
         "count",
         "contract_amount_fen",
@@ -283,7 +312,8 @@ pub fn to_csv(cut: &Cut, lines: &[Line], totals: &Totals) -> Result<String, csv:
         ]);
         w.write_record(&rec)
     };
-    for l in lines {
+    // A cut by nothing has one line, the totals themselves: written once, as the totals.
+    for l in lines.iter().filter(|_| !cut.by.is_empty()) {
         write(
             l.keys.clone(),
             l.count,
@@ -291,7 +321,7 @@ pub fn to_csv(cut: &Cut, lines: &[Line], totals: &Totals) -> Result<String, csv:
             l.technology_amount_fen,
         )?;
     }
-    let mut total_keys = vec![String::new(); cut.by.len()];
+    let mut total_keys = vec![String::new(); cut.by.len().max(1)];
     if let Some(first) = total_keys.first_mut() {
         *first = "total".into();
     }

@@ -70,6 +70,12 @@ pub(super) struct Plan {
     from: i32,
     to: i32,
     as_of: i64,
+    /// The cut's filters on [`DIMS`]: the slot, and whether each code there is let through.
+    filters: Vec<(usize, Vec<bool>)>,
+    /// The IP kinds let through (a fact involving none of them is not), when filtered.
+    ip_filter: Option<u32>,
+    /// The IP kinds a cut by IP kind counts under: the filter's, or all.
+    ip_mask: u32,
 }
 
 impl Plan {
@@ -94,6 +100,30 @@ impl Plan {
             parts.push(part);
             radix.push(values.max(1));
         }
+        let mut filters = Vec::new();
+        let mut ip_filter: Option<u32> = None;
+        for f in &cut.filters {
+            if f.dim == Dim::IpKind {
+                let kinds = f
+                    .values
+                    .iter()
+                    .filter_map(|v| inner.ip_kinds.codes.get(v))
+                    .fold(0u32, |m, c| m | 1 << c);
+                ip_filter = Some(ip_filter.unwrap_or(u32::MAX) & kinds);
+                continue;
+            }
+            let Some(slot) = DIMS.iter().position(|x| *x == f.dim) else {
+                continue;
+            };
+            let dict = &inner.dicts[slot];
+            let mut through = vec![false; dict.values.len()];
+            for v in &f.values {
+                if let Some(c) = dict.codes.get(v) {
+                    through[*c as usize] = true;
+                }
+            }
+            filters.push((slot, through));
+        }
         Plan {
             parts,
             radix,
@@ -103,6 +133,9 @@ impl Plan {
             from: cut.from.map(super::day).unwrap_or(i32::MIN),
             to: cut.to.map(super::day).unwrap_or(i32::MAX),
             as_of: cut.as_of.map(|t| t.timestamp_micros()).unwrap_or(i64::MAX),
+            filters,
+            ip_filter,
+            ip_mask: ip_filter.unwrap_or(u32::MAX),
         }
     }
 
@@ -113,7 +146,15 @@ impl Plan {
             DateBasis::Registered => (r.registered, r.registered_month),
             DateBasis::Signed => (r.signed, r.signed_month),
         };
-        (date >= self.from && date <= self.to && r.recorded_us <= self.as_of).then_some(month)
+        (date >= self.from
+            && date <= self.to
+            && r.recorded_us <= self.as_of
+            && self.ip_filter.map_or(true, |kinds| r.ip & kinds != 0)
+            && self
+                .filters
+                .iter()
+                .all(|(slot, through)| through[r.dims[*slot] as usize]))
+        .then_some(month)
     }
 
     #[inline]
@@ -238,7 +279,7 @@ fn dense(rows: &[Row], plan: &Plan, slots: usize) -> (Vec<Sums>, Sums) {
         }
         match ip {
             None => cells[index].add(r),
-            Some(i) => each_kind(r.ip, |kind| {
+            Some(i) => each_kind(r.ip & plan.ip_mask, |kind| {
                 cells[index + kind as usize * strides[i]].add(r)
             }),
         }
@@ -263,7 +304,7 @@ fn sparse(rows: &[Row], plan: &Plan) -> (Groups, Sums) {
         }
         match ip {
             None => groups.entry(key).or_default().add(r),
-            Some(i) => each_kind(r.ip, |kind| {
+            Some(i) => each_kind(r.ip & plan.ip_mask, |kind| {
                 let mut k = key;
                 k[i] = kind;
                 groups.entry(k).or_default().add(r)
