@@ -38,6 +38,10 @@ pub struct Settings {
     pub holidays: Vec<chrono::NaiveDate>,
     #[serde(default)]
     pub extra_workdays: Vec<chrono::NaiveDate>,
+    /// Yearly targets of technology-contract amount, as `YEAR=万元` (1,100亿元 for 2025 is
+    /// `2025=11000000`): reports whose dates lie in that year show the progress towards it.
+    #[serde(default)]
+    pub stats_targets: Vec<String>,
     /// Failed logins (and wrong current passwords) per account within `login_window_seconds`
     /// before further tries get 429; 0 turns the limit off.
     pub login_max_failures_per_account: u32,
@@ -161,6 +165,7 @@ impl Default for Settings {
             grant_notice_days: 15,
             grant_expiry_warning_days: 90,
             holidays: Vec::new(),
+            stats_targets: Vec::new(),
             extra_workdays: Vec::new(),
             login_max_failures_per_account: 5,
             login_max_failures_per_address: 20,
@@ -242,16 +247,41 @@ impl Settings {
                     .try_parsing(true)
                     .list_separator(",")
                     .with_list_parse_key("holidays")
-                    .with_list_parse_key("extra_workdays"),
+                    .with_list_parse_key("extra_workdays")
+                    .with_list_parse_key("stats_targets"),
             )
             .build()?;
         let mut settings: Settings = built.try_deserialize()?;
+        settings.stats_targets()?;
         if let Ok(url) = std::env::var("DATABASE_URL") {
             if !url.trim().is_empty() {
                 settings.database_url = Some(SecretString::from(url));
             }
         }
         Ok(settings)
+    }
+
+    /// The yearly targets, in fen by year; an entry that is not `YEAR=万元` is refused.
+    pub fn stats_targets(&self) -> anyhow::Result<std::collections::BTreeMap<i32, i64>> {
+        self.stats_targets
+            .iter()
+            .map(|entry| {
+                let parsed = entry.split_once('=').and_then(|(y, wan)| {
+                    let fen = wan.trim().parse::<i64>().ok()?.checked_mul(1_000_000)?;
+                    Some((y.trim().parse::<i32>().ok()?, fen))
+                });
+                parsed.filter(|(_, fen)| *fen > 0).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "APP_STATS_TARGETS: '{entry}' is not YEAR=万元 (e.g. 2025=11000000 for 1,100亿元)"
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// The target of `year` in fen, if one is set.
+    pub fn stats_target_fen(&self, year: i32) -> Option<i64> {
+        self.stats_targets().ok()?.get(&year).copied()
     }
 
     pub fn db_acquire_timeout(&self) -> std::time::Duration {

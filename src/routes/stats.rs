@@ -16,6 +16,7 @@ use crate::domain::reference::ReferenceData;
 use crate::domain::{Actor, FieldError, Role};
 use crate::error::AppError;
 use crate::http::Query;
+use crate::projections::contract_stats::compare;
 use crate::projections::contract_stats::query::{
     self, Cut, DateBasis, Dim, Filter, Granularity, Line, Totals,
 };
@@ -36,6 +37,8 @@ pub(super) struct StatsQuery {
     as_of: Option<String>,
     /// Only the `top` lines by contract amount, largest first.
     top: Option<usize>,
+    /// `year_earlier`: each line (and the totals) against the same a year before.
+    compare: Option<String>,
     // Filters: each dimension by name, its values comma-separated.
     taxonomy: Option<String>,
     r#type: Option<String>,
@@ -270,6 +273,8 @@ struct Report<'a> {
     filters: BTreeMap<&'static str, Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     top: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compare: Option<&'static str>,
     items: Vec<Map<String, Value>>,
     totals: TotalsView<'a>,
 }
@@ -280,16 +285,38 @@ struct TotalsView<'a> {
     totals: &'a Totals,
     contract_amount_wan: String,
     technology_amount_wan: String,
+    /// With `compare=year_earlier` and dates: the same dates a year before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    year_earlier: Option<YearEarlier>,
+    /// The configured target of the year the cut's dates lie in, and how far it is reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target: Option<Target>,
 }
 
-/// `part` of `whole` in percent with two decimals, exactly (integer arithmetic, rounded half
-/// up); `None` when the whole is nothing.
-fn percent(part: i64, whole: i64) -> Option<f64> {
-    if whole == 0 {
-        return None;
-    }
-    let basis_points = (part as i128 * 10_000 * 2 + whole as i128) / (whole as i128 * 2);
-    Some(basis_points as f64 / 100.0)
+#[derive(Serialize)]
+struct YearEarlier {
+    #[serde(flatten)]
+    totals: Value,
+    growth_percent: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct Target {
+    year: i32,
+    contract_amount_fen: i64,
+    contract_amount_wan: String,
+    progress_percent: Option<f64>,
+}
+
+/// Count and amounts a year before (zeros when there was nothing).
+fn before_view(before: Option<(i64, i64, i64)>) -> Value {
+    let (count, amount, tech) = before.unwrap_or((0, 0, 0));
+    serde_json::json!({
+        "count": count,
+        "contract_amount_fen": amount,
+        "technology_amount_fen": tech,
+        "contract_amount_wan": query::wan_number(amount),
+    })
 }
 
 fn item(cut: &Cut, line: &Line, totals: &Totals) -> Map<String, Value> {
@@ -318,7 +345,11 @@ fn item(cut: &Cut, line: &Line, totals: &Totals) -> Map<String, Value> {
     // than 100: a contract counts under each of its kinds).
     m.insert(
         "share_percent".into(),
-        percent(line.contract_amount_fen, totals.contract_amount_fen).into(),
+        compare::percent(
+            line.contract_amount_fen as i128,
+            totals.contract_amount_fen as i128,
+        )
+        .into(),
     );
     m
 }
@@ -392,11 +423,26 @@ pub(super) async fn contracts(
     auth.require(&[Role::Statistician, Role::Registrar, Role::PlatformAdmin])?;
     let format = negotiate(&req)?;
     let top = q.0.top;
+    let compare_to = match q.0.compare.as_deref() {
+        None => None,
+        Some("year_earlier") => Some(()),
+        Some(_) => return Err(bad("compare", "year_earlier is the comparison there is")),
+    };
     let cut = cut_of(q.0, state.clock.now(), &state.refs)?;
+    let earlier_cut = match compare_to {
+        Some(()) => {
+            Some(compare::year_earlier(&cut).ok_or_else(|| bad("compare", compare::NEEDS_RANGE))?)
+        }
+        None => None,
+    };
     // From the in-memory cube, caught up with everything committed before this request; the
     // SQL query over the same facts is the reference it is tested against.
     state.stats_cube.catch_up(&state.db).await?;
     let (mut lines, totals) = state.stats_cube.run(&cut).await?;
+    let earlier = match &earlier_cut {
+        Some(c) => Some(state.stats_cube.run(c).await?),
+        None => None,
+    };
     if cut.by.is_empty() {
         // The one line of a cut by nothing is the totals: reported once, as the totals.
         lines.clear();
@@ -429,11 +475,60 @@ pub(super) async fn contracts(
             .map(|f| (f.dim.name(), f.values.clone()))
             .collect(),
         top,
-        items: lines.iter().map(|l| item(&cut, l, &totals)).collect(),
+        compare: compare_to.map(|_| "year_earlier"),
+        items: lines
+            .iter()
+            .map(|l| {
+                let mut m = item(&cut, l, &totals);
+                if let Some((earlier_lines, _)) = &earlier {
+                    let keys = compare::keys_a_year_earlier(&cut, l);
+                    let before = earlier_lines.iter().find(|e| e.keys == keys);
+                    m.insert(
+                        "year_earlier".into(),
+                        before_view(
+                            before
+                                .map(|b| (b.count, b.contract_amount_fen, b.technology_amount_fen)),
+                        ),
+                    );
+                    m.insert(
+                        "growth_percent".into(),
+                        compare::growth_percent(
+                            l.contract_amount_fen,
+                            before.map_or(0, |b| b.contract_amount_fen),
+                        )
+                        .into(),
+                    );
+                }
+                m
+            })
+            .collect(),
         totals: TotalsView {
             totals: &totals,
             contract_amount_wan: query::wan_number(totals.contract_amount_fen),
             technology_amount_wan: query::wan_number(totals.technology_amount_fen),
+            year_earlier: earlier
+                .as_ref()
+                .filter(|_| cut.from.is_some() || cut.to.is_some())
+                .map(|(_, t)| YearEarlier {
+                    totals: before_view(Some((
+                        t.count,
+                        t.contract_amount_fen,
+                        t.technology_amount_fen,
+                    ))),
+                    growth_percent: compare::growth_percent(
+                        totals.contract_amount_fen,
+                        t.contract_amount_fen,
+                    ),
+                }),
+            target: compare::year_of(&cut).and_then(|year| {
+                let fen = state.settings.stats_target_fen(year)?;
+                Some(Target {
+                    year,
+                    contract_amount_fen: fen,
+                    contract_amount_wan: query::wan_number(fen),
+                    progress_percent: compare::progress_percent(&totals, fen),
+                })
+            }),
         },
     };
     Ok(HttpResponse::Ok().json(report))

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use esrs::Aggregate;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -305,6 +305,70 @@ both!(
                 v["errors"][0]["message"].as_str().unwrap().contains(says),
                 "{query}: {v}"
             );
+        }
+    }
+);
+
+both!(
+    statistics_compare_with_a_year_earlier_and_a_target,
+    settings => |s| {
+        let year = china_date(Utc::now()).year();
+        s.stats_targets = vec![format!("{year}=1000")];
+    },
+    |app: TestApp| async move {
+        let d = desk(&app).await;
+        known_data_set(&app, &d).await;
+        let t = &d.stat.token;
+        let today = china_date(app.state.clock.now());
+        let a_year_ago = today.checked_sub_months(chrono::Months::new(12)).unwrap();
+        raw_facts_on(&app, &[(a_year_ago.to_string(), 500_000_000)]).await;
+
+        // Each period against the same period a year before.
+        let v = stats(&app, t, "by=period&granularity=year&compare=year_earlier").await;
+        assert_eq!(v["compare"], "year_earlier");
+        let this_year = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["period"] == today.year().to_string())
+            .unwrap();
+        assert_eq!(this_year["contract_amount_fen"], 758_456_789i64);
+        assert_eq!(this_year["year_earlier"]["contract_amount_fen"], 500_000_000i64);
+        assert_eq!(this_year["growth_percent"], 51.69);
+        let last_year = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["period"] == a_year_ago.year().to_string())
+            .unwrap();
+        assert_eq!(last_year["growth_percent"], Value::Null, "nothing two years ago");
+
+        // Dates: the totals against the same dates a year before.
+        let from = today - Duration::days(30);
+        let v = stats(&app, t, &format!("from={from}&to={today}&by=field&compare=year_earlier")).await;
+        assert_eq!(v["totals"]["year_earlier"]["contract_amount_fen"], 500_000_000i64);
+        assert_eq!(v["totals"]["growth_percent"], Value::Null, "growth sits in year_earlier");
+        assert_eq!(v["totals"]["year_earlier"]["growth_percent"], 51.69);
+        let energy = v["items"].as_array().unwrap().iter().find(|i| i["field"] == "new_energy").unwrap();
+        assert_eq!(energy["year_earlier"]["contract_amount_fen"], 500_000_000i64);
+        assert_eq!(energy["growth_percent"], 22.0);
+
+        // The year's target (1,000万元): how far this year's contracts reach it.
+        let jan1 = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap();
+        let v = stats(&app, t, &format!("from={jan1}&to={today}")).await;
+        assert_eq!(v["totals"]["target"]["contract_amount_fen"], 1_000_000_000i64);
+        assert_eq!(v["totals"]["target"]["progress_percent"], 75.85);
+        let v = stats(&app, t, "").await;
+        assert!(v["totals"].get("target").is_none(), "no dates, no year: {v}");
+
+        for (query, says) in [
+            ("by=field&compare=year_earlier", "needs from and to"),
+            ("compare=last_week", "year_earlier"),
+        ] {
+            let (s, v) = json_of(app.get(&format!("/api/v1/stats/contracts?{query}"), Some(t)).await).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{query}: {v}");
+            assert_eq!(v["errors"][0]["field"], "compare");
+            assert!(v["errors"][0]["message"].as_str().unwrap().contains(says), "{v}");
         }
     }
 );
@@ -1555,9 +1619,19 @@ both!(
 /// registering them one by one), at `amounts` fen on the first of successive months; the cube
 /// is told to reload them.
 async fn raw_facts(app: &TestApp, amounts: &[i64]) {
+    let dated: Vec<(String, i64)> = amounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (format!("2025-{:02}-01", i % 12 + 1), *a))
+        .collect();
+    raw_facts_on(app, &dated).await
+}
+
+/// Facts written straight into the register, each on its date (registered and signed).
+async fn raw_facts_on(app: &TestApp, dated: &[(String, i64)]) {
     let mut tx = app.state.db.begin().await.unwrap();
-    for (i, amount) in amounts.iter().enumerate() {
-        let date = format!("2025-{:02}-01", i % 12 + 1);
+    for (date, amount) in dated {
+        let date = date.clone();
         tx.conn()
             .execute(
                 "INSERT INTO contract_stat_facts (contract_id, seq, part, position, recorded_at, registered_basis, \

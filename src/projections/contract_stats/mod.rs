@@ -3,6 +3,7 @@
 //! are written by one projection, in the transaction that appends the event, from the state of
 //! the contract just before and just after it (see [`facts`]).
 
+pub mod compare;
 pub mod cube;
 pub mod facts;
 pub mod numbers;
