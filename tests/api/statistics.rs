@@ -330,7 +330,7 @@ both!(
             .as_array()
             .unwrap()
             .iter()
-            .find(|i| i["period"] == today.year().to_string())
+            .find(|i| i["period"].as_str() == Some(today.year().to_string().as_str()))
             .unwrap();
         assert_eq!(this_year["contract_amount_fen"], 758_456_789i64);
         assert_eq!(this_year["year_earlier"]["contract_amount_fen"], 500_000_000i64);
@@ -339,7 +339,7 @@ both!(
             .as_array()
             .unwrap()
             .iter()
-            .find(|i| i["period"] == a_year_ago.year().to_string())
+            .find(|i| i["period"].as_str() == Some(a_year_ago.year().to_string().as_str()))
             .unwrap();
         assert_eq!(last_year["growth_percent"], Value::Null, "nothing two years ago");
 
