@@ -244,6 +244,30 @@ pub fn encode_cursor(id: Uuid) -> String {
     URL_SAFE_NO_PAD.encode(id.as_bytes())
 }
 
+/// A cursor that is a position in a ranking (a search's, a lookup's): how many came before.
+pub fn encode_offset(offset: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("o:{offset}"))
+}
+
+/// The position an [`encode_offset`] cursor names; 0 without one. At most `max`: deep paging
+/// through a ranking is not a use case, it would only be load.
+pub fn decode_offset(cursor: Option<&str>, max: usize) -> Result<usize, AppError> {
+    let Some(c) = cursor else { return Ok(0) };
+    URL_SAFE_NO_PAD
+        .decode(c)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.strip_prefix("o:").and_then(|n| n.parse::<usize>().ok()))
+        .filter(|n| *n <= max)
+        .ok_or_else(|| AppError::BadRequest {
+            detail: "the cursor is not one this server issued".into(),
+            errors: vec![FieldError::new(
+                "cursor",
+                "not a cursor of this page's query",
+            )],
+        })
+}
+
 pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<Uuid>, AppError> {
     cursor
         .map(|c| {

@@ -16,8 +16,10 @@ use crate::domain::contract::{
 };
 use crate::domain::{Actor, Command, FieldError, Role};
 use crate::error::AppError;
-use crate::http::{decode_cursor, etag, page_limit, Body, IfMatch, Page, Query};
-use crate::projections::contract_stats::{self, ContractRow};
+use crate::http::{
+    decode_cursor, decode_offset, encode_offset, etag, page_limit, Body, IfMatch, Page, Query,
+};
+use crate::projections::contract_stats::{self, ContractRow, Lookup};
 use crate::projections::listing_catalogue;
 use crate::startup::AppState;
 use crate::store::accounts;
@@ -498,6 +500,48 @@ pub(super) struct QueueQuery {
     state: Option<ContractStatus>,
     limit: Option<i64>,
     cursor: Option<String>,
+    /// A lookup: words of the title or a party's name (all of them), a registration number,
+    /// a party's organization.
+    q: Option<String>,
+    registration_number: Option<String>,
+    organization_id: Option<Uuid>,
+}
+
+/// The most characters a lookup's words may hold.
+const MAX_LOOKUP_CHARS: usize = 200;
+
+/// How deep a lookup pages: past this, refine it.
+const MAX_LOOKUP_OFFSET: usize = 10_000;
+
+fn lookup_of(q: &QueueQuery) -> Result<Lookup, AppError> {
+    let bad = |field: &str, message: &str| AppError::BadRequest {
+        detail: "the query string is not valid".into(),
+        errors: vec![FieldError::new(field, message)],
+    };
+    let words: Vec<String> = match q.q.as_deref() {
+        Some(text) if text.chars().count() > MAX_LOOKUP_CHARS => {
+            return Err(bad("q", "must be at most 200 characters"));
+        }
+        Some(text) => text.split_whitespace().map(str::to_lowercase).collect(),
+        None => Vec::new(),
+    };
+    if q.q.is_some() && words.is_empty() {
+        return Err(bad("q", "must hold a word"));
+    }
+    let registration_number = q
+        .registration_number
+        .as_deref()
+        .map(str::trim)
+        .map(String::from);
+    if registration_number.as_deref() == Some("") {
+        return Err(bad("registration_number", "must not be empty"));
+    }
+    Ok(Lookup {
+        registration_number,
+        words,
+        organization_id: q.organization_id,
+        offset: 0,
+    })
 }
 
 /// The registrar's queue (everything, with due dates and overdue flags); for others, the
@@ -509,13 +553,38 @@ pub(super) async fn list(
 ) -> Result<HttpResponse, AppError> {
     let q = q.0;
     let limit = page_limit(q.limit)?;
-    let before = decode_cursor(q.cursor.as_deref())?;
+    let mut lookup = lookup_of(&q)?;
     let status = q.state.map(|s| s.as_str());
+    if !lookup.is_empty() {
+        // A lookup is ordered by deadline, so its pages go by position in that order.
+        lookup.offset = decode_offset(q.cursor.as_deref(), MAX_LOOKUP_OFFSET)? as i64;
+        let mut rows = contract_stats::queue(
+            &mut state.db.read().await?.conn(),
+            &auth.0,
+            status,
+            None,
+            &lookup,
+            limit + 1,
+        )
+        .await?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let items: Vec<_> = rows
+            .iter()
+            .map(|r| view(&state, r.id, r.version, &r.data))
+            .collect();
+        return Ok(HttpResponse::Ok().json(Page {
+            next_cursor: more.then(|| encode_offset((lookup.offset + limit) as usize)),
+            items,
+        }));
+    }
+    let before = decode_cursor(q.cursor.as_deref())?;
     let rows = contract_stats::queue(
         &mut state.db.read().await?.conn(),
         &auth.0,
         status,
         before,
+        &lookup,
         limit + 1,
     )
     .await?;

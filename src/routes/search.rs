@@ -3,8 +3,6 @@
 use std::time::Duration;
 
 use actix_web::{web, HttpResponse};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -12,7 +10,7 @@ use crate::auth::MaybeAuthenticated;
 use crate::domain::calendar::china_date;
 use crate::domain::FieldError;
 use crate::error::AppError;
-use crate::http::{page_limit, Query};
+use crate::http::{decode_offset, encode_offset, page_limit, Query};
 use crate::projections::search::matching::{self, demand_text, listing_text, shared_terms, Reason};
 use crate::projections::search::{analyzer, DocType, Filters, Hit};
 use crate::projections::{demand_board, listing_catalogue};
@@ -31,21 +29,6 @@ fn bad(field: &str, message: impl Into<String>) -> AppError {
         detail: "the query string is not valid".into(),
         errors: vec![FieldError::new(field, message)],
     }
-}
-
-fn encode_offset(offset: usize) -> String {
-    URL_SAFE_NO_PAD.encode(format!("o:{offset}"))
-}
-
-fn decode_offset(cursor: Option<&str>) -> Result<usize, AppError> {
-    let Some(c) = cursor else { return Ok(0) };
-    URL_SAFE_NO_PAD
-        .decode(c)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.strip_prefix("o:").and_then(|n| n.parse::<usize>().ok()))
-        .filter(|n| *n <= MAX_OFFSET)
-        .ok_or_else(|| bad("cursor", "not a cursor of this search"))
 }
 
 /// The index follows the log a little behind; a search waits (briefly) until it has caught up
@@ -89,7 +72,7 @@ pub async fn search_page(
     if words.is_empty() {
         return Err(bad("q", "contains no searchable words"));
     }
-    let offset = decode_offset(cursor)?;
+    let offset = decode_offset(cursor, MAX_OFFSET)?;
     caught_up(state).await?;
     let (hits, total) =
         state

@@ -1941,3 +1941,104 @@ both!(a_report_says_what_it_cannot_do, |app: TestApp| async move {
         assert!(ct.starts_with("application/problem+json"), "{accept}: {ct}");
     }
 });
+
+both!(
+    a_registrar_finds_contracts_by_number_party_and_title_deadlines_first,
+    |app: TestApp| async move {
+        let d = desk(&app).await;
+        known_data_set(&app, &d).await;
+        let reg = &d.registrar.token;
+        // One more, accepted and so on the registrar's clock, with a deadline.
+        let mut body = small_contract(&app);
+        body["title"] = json!("氢能储运技术开发合同");
+        let (_, v) = json_of(
+            app.post("/api/v1/contracts", Some(&d.seller.token), Some(&body))
+                .await,
+        )
+        .await;
+        let pending = v["id"].as_str().unwrap().to_string();
+        let r = app
+            .post(
+                &format!("/api/v1/contracts/{pending}/accept"),
+                Some(reg),
+                None,
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+
+        let find = |query: String| {
+            let (app, token) = (&app, reg.clone());
+            async move {
+                let (s, v) = json_of(
+                    app.get(&format!("/api/v1/contracts?{query}"), Some(&token))
+                        .await,
+                )
+                .await;
+                assert_eq!(s, StatusCode::OK, "{query}: {v}");
+                v
+            }
+        };
+        let ids = |v: &Value| -> Vec<String> {
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_string())
+                .collect()
+        };
+
+        // A party's name, in any case; a word of the title.
+        let v = find("q=SIEMENS".into()).await;
+        assert_eq!(v["items"].as_array().unwrap().len(), 1, "{v}");
+        assert_eq!(v["items"][0]["content"]["buyer"]["name"], "Siemens AG");
+        let number = v["items"][0]["registration_number"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            find("q=四川大学".into()).await["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(ids(&find("q=氢能储运".into()).await), [pending.clone()]);
+        // Every word must be there.
+        assert!(ids(&find("q=四川大学%20Siemens".into()).await).is_empty());
+
+        // The registration number, exactly.
+        let v = find(format!("registration_number={number}")).await;
+        assert_eq!(v["items"].as_array().unwrap().len(), 1);
+        assert_eq!(v["items"][0]["registration_number"], number.as_str());
+
+        // Deadlines first: the one on the clock leads; paged without gaps or repeats.
+        let all = find("q=合同&limit=100".into()).await;
+        assert_eq!(all["items"].as_array().unwrap().len(), 5, "{all}");
+        assert_eq!(all["items"][0]["id"], pending.as_str());
+        let first = find("q=合同&limit=3".into()).await;
+        let cursor = first["next_cursor"].as_str().unwrap().to_string();
+        let second = find(format!("q=合同&limit=3&cursor={cursor}")).await;
+        assert!(second["next_cursor"].is_null());
+        let paged: Vec<String> = ids(&first).into_iter().chain(ids(&second)).collect();
+        assert_eq!(paged, ids(&all));
+
+        // With the state: only the registered ones; an organization nobody has: none.
+        let v = find("q=合同&state=registered".into()).await;
+        assert_eq!(v["items"].as_array().unwrap().len(), 4);
+        assert!(ids(&find(format!("organization_id={}", Uuid::now_v7())).await).is_empty());
+
+        for (query, field) in [
+            ("q=%20%20", "q"),
+            ("registration_number=", "registration_number"),
+            ("q=x&cursor=nonsense", "cursor"),
+        ] {
+            let (s, v) = json_of(
+                app.get(&format!("/api/v1/contracts?{query}"), Some(reg))
+                    .await,
+            )
+            .await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{query}: {v}");
+            assert_eq!(v["errors"][0]["field"], field, "{query}: {v}");
+        }
+    }
+);

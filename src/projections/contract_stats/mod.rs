@@ -112,6 +112,8 @@ impl DocModel for ContractRegister {
         "listing_id",
         "due_on",
         "updated_at",
+        "registration_number",
+        "search_text",
         "doc",
     ];
     const HAS_MORE_ROWS: bool = true;
@@ -134,6 +136,8 @@ impl DocModel for ContractRegister {
             Arg::OptUuid(c.content.listing_id),
             Arg::OptText(c.due_on.map(|d| d.to_string())),
             Arg::Time(c.updated_at),
+            Arg::OptText(c.registration_number.clone()),
+            Arg::Text(search_text(c)),
             Arg::Json(serde_json::to_value(c)?),
         ])
     }
@@ -174,6 +178,50 @@ pub async fn get(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<ContractRow>, S
     doc::get(conn, TABLE, id).await
 }
 
+/// `word` with LIKE's wildcards taken literally.
+fn like_escaped(word: &str) -> String {
+    word.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// What a lookup's words are found in: the registration number, the title and the parties'
+/// names as submitted and as amended, lower-cased (the migration fills it the same way).
+pub fn search_text(c: &ContractData) -> String {
+    let (seller, buyer) = c.current_parties();
+    let mut parts: Vec<&str> = Vec::new();
+    parts.extend(c.registration_number.as_deref());
+    parts.push(c.content.title.as_str());
+    parts.push(c.content.seller.name.as_str());
+    parts.push(c.content.buyer.name.as_str());
+    if !c.amendments.is_empty() {
+        parts.push(seller.name.as_str());
+        parts.push(buyer.name.as_str());
+    }
+    parts.join(" ").to_lowercase()
+}
+
+/// What a registrar looks a contract up by; any of it turns the queue into a lookup, ordered by
+/// deadline (overdue first, then the nearest), those without one last.
+#[derive(Debug, Default, Clone)]
+pub struct Lookup {
+    pub registration_number: Option<String>,
+    /// Each must be in the title or a party's name (lower-cased).
+    pub words: Vec<String>,
+    /// The seller's or the buyer's organization.
+    pub organization_id: Option<Uuid>,
+    /// Where the page starts in the lookup's order.
+    pub offset: i64,
+}
+
+impl Lookup {
+    pub fn is_empty(&self) -> bool {
+        self.registration_number.is_none()
+            && self.words.is_empty()
+            && self.organization_id.is_none()
+    }
+}
+
 /// A registrar's (or admin's) queue: every registration; a statistician's: those on the
 /// register (registered, cancelled, revoked); anyone else sees
 /// the ones they submitted or whose (current) seller or buyer organization is theirs. Newest
@@ -183,6 +231,7 @@ pub async fn queue(
     viewer: &Actor,
     status: Option<&str>,
     before: Option<Uuid>,
+    lookup: &Lookup,
     limit: i64,
 ) -> Result<Vec<ContractRow>, StoreError> {
     let mut w = Where::default();
@@ -205,15 +254,39 @@ pub async fn queue(
         let p = w.arg(Arg::Text(s.into()));
         w.and(format!("status = {p}"));
     }
-    if let Some(b) = before {
-        let p = w.arg(Arg::Uuid(b));
-        w.and(format!("id < {p}"));
+    if let Some(n) = &lookup.registration_number {
+        let p = w.arg(Arg::Text(n.clone()));
+        w.and(format!("registration_number = {p}"));
     }
-    let p = w.arg(Arg::I64(limit));
-    let sql = format!(
-        "SELECT id, version, doc FROM {TABLE} WHERE {} ORDER BY id DESC LIMIT {p}",
-        w.sql()
-    );
+    for word in &lookup.words {
+        let p = w.arg(Arg::Text(format!("%{}%", like_escaped(word))));
+        w.and(format!("search_text LIKE {p} ESCAPE '\\'"));
+    }
+    if let Some(org) = lookup.organization_id {
+        let p = w.arg(Arg::Uuid(org));
+        w.and(format!(
+            "(seller_organization_id = {p} OR buyer_organization_id = {p})"
+        ));
+    }
+    let sql = if lookup.is_empty() {
+        if let Some(b) = before {
+            let p = w.arg(Arg::Uuid(b));
+            w.and(format!("id < {p}"));
+        }
+        let p = w.arg(Arg::I64(limit));
+        format!(
+            "SELECT id, version, doc FROM {TABLE} WHERE {} ORDER BY id DESC LIMIT {p}",
+            w.sql()
+        )
+    } else {
+        let p = w.arg(Arg::I64(limit));
+        let o = w.arg(Arg::I64(lookup.offset));
+        format!(
+            "SELECT id, version, doc FROM {TABLE} WHERE {} \
+             ORDER BY CASE WHEN due_on IS NULL THEN 1 ELSE 0 END, due_on, id DESC LIMIT {p} OFFSET {o}",
+            w.sql()
+        )
+    };
     let rows = conn.fetch_all(&sql, &w.args).await?;
     rows.iter().map(doc::from_row).collect()
 }
