@@ -2002,7 +2002,7 @@ both!(
                 .len(),
             1
         );
-        assert_eq!(ids(&find("q=氢能储运".into()).await), [pending.clone()]);
+        assert_eq!(ids(&find("q=氢能储运".into()).await), vec![pending.clone()]);
         // Every word must be there.
         assert!(ids(&find("q=四川大学%20Siemens".into()).await).is_empty());
 
