@@ -176,6 +176,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<S
             .wrap(from_fn(echo_request_id))
             .wrap(TracingLogger::default())
             .configure(routes::configure)
+            .configure(routes::front::docs)
             .default_service(web::to(routes::not_found))
     })
     .listen(listener)?

@@ -5,6 +5,7 @@ pub mod contracts;
 pub mod demands;
 pub mod event_stream;
 pub mod events;
+pub mod front;
 pub mod health;
 pub mod listings;
 pub mod membership;
@@ -42,6 +43,8 @@ macro_rules! routes {
 }
 
 routes! {
+    get "/" => front::index;
+    get "/docs" => front::docs_redirect;
     get "/healthz" => health::healthz;
     get "/readyz" => health::readyz;
     get "/api-spec/openapi.yaml" => spec::openapi;
