@@ -10,10 +10,9 @@ use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use super::alerts::{self, Criteria, Fit, Published, Source, Target};
 use super::derive::{self, Notice, Stream};
 use super::kinds::Kind;
-use super::{inbox, saved};
+use super::{alert_notices, inbox};
 use crate::domain::contract::ContractData;
 use crate::domain::demand::DemandData;
 use crate::domain::listing::ListingData;
@@ -25,8 +24,6 @@ use crate::policies::follower::Policy;
 use crate::projections::doc;
 use crate::projections::fold::DocModel;
 use crate::projections::rows;
-use crate::projections::search::analyzer;
-use crate::projections::search::matching::{demand_text, listing_text};
 use crate::startup::AppState;
 use crate::store::log::LoggedEvent;
 use crate::store::sql::{Arg, Conn};
@@ -190,147 +187,6 @@ impl Documents {
     }
 }
 
-/// The words of a text as the analyzer splits them; a source's, only the significant ones.
-fn words(text: &str) -> Vec<String> {
-    analyzer::terms(text)
-}
-
-fn source_words(text: &str) -> Vec<String> {
-    analyzer::significant(analyzer::terms(text))
-}
-
-/// What the publications among `entries` tell the people who saved a search or asked for
-/// matches: one notice per person, publication and kind (see [`alerts`]).
-async fn alert_notices<'e>(
-    conn: &mut Conn<'_>,
-    documents: &Documents,
-    entries: &[&'e LoggedEvent],
-) -> Result<Vec<(&'e LoggedEvent, Notice)>, StoreError> {
-    use crate::projections::{demand_board::DemandBoard, listing_catalogue::ListingCatalogue};
-    let published: Vec<&LoggedEvent> = entries
-        .iter()
-        .copied()
-        .filter(|e| e.event_type == "published")
-        .collect();
-    let Some(last) = published.iter().map(|e| e.position).max() else {
-        return Ok(Vec::new());
-    };
-    let mut searches = Vec::new();
-    for (target, aggregate) in [(Target::Listings, "listing"), (Target::Demands, "demand")] {
-        if published.iter().any(|e| e.aggregate_type == aggregate) {
-            searches.extend(saved::watching(conn, target, last).await?);
-        }
-    }
-    if searches.is_empty() {
-        return Ok(Vec::new());
-    }
-    // The match alerts' own demands and listings, as they are now.
-    let (mut demand_ids, mut listing_ids) = (Vec::new(), Vec::new());
-    for s in &searches {
-        if let Criteria::Matches {
-            demand_id,
-            listing_id,
-            ..
-        } = &s.criteria
-        {
-            demand_ids.extend(demand_id);
-            listing_ids.extend(listing_id);
-        }
-    }
-    let source_demands: HashMap<Uuid, (DemandData, Vec<String>)> =
-        doc::get_many::<DemandData>(conn, DemandBoard::TABLE, &demand_ids)
-            .await?
-            .into_iter()
-            .map(|r| {
-                let w = source_words(&demand_text(&r.data));
-                (r.id, (r.data, w))
-            })
-            .collect();
-    let source_listings: HashMap<Uuid, (ListingData, Vec<String>)> =
-        doc::get_many::<ListingData>(conn, ListingCatalogue::TABLE, &listing_ids)
-            .await?
-            .into_iter()
-            .map(|r| {
-                let w = source_words(&listing_text(&r.data));
-                (r.id, (r.data, w))
-            })
-            .collect();
-
-    let mut out = Vec::new();
-    for e in published {
-        let (object, title, terms);
-        match e.aggregate_type.as_str() {
-            "listing" => {
-                let Some(l) = documents.listings.get(&e.aggregate_id) else {
-                    continue;
-                };
-                if !l.is_visible_to(None) {
-                    continue;
-                }
-                terms = words(&listing_text(l));
-                title = l.content.title.as_str().to_string();
-                object = Published::Listing(l, &terms);
-            }
-            "demand" => {
-                let Some(d) = documents.demands.get(&e.aggregate_id) else {
-                    continue;
-                };
-                if !d.is_visible_to(None) {
-                    continue;
-                }
-                terms = words(&demand_text(d));
-                title = d.content.title.as_str().to_string();
-                object = Published::Demand(d, &terms);
-            }
-            _ => continue,
-        }
-        let (mut found, mut matched): (Vec<Fit>, Vec<Fit>) = (Vec::new(), Vec::new());
-        for s in searches.iter().filter(|s| s.since < e.position) {
-            let source = match &s.criteria {
-                Criteria::Matches {
-                    demand_id: Some(id),
-                    ..
-                } => source_demands.get(id).map(|(d, w)| Source::Demand(d, w)),
-                Criteria::Matches {
-                    listing_id: Some(id),
-                    ..
-                } => source_listings.get(id).map(|(l, w)| Source::Listing(l, w)),
-                _ => None,
-            };
-            if let Some(fit) = alerts::fits(s, &object, source.as_ref()) {
-                if fit.recipient == e.actor_id {
-                    continue;
-                }
-                match s.criteria {
-                    Criteria::Search { .. } => found.push(fit),
-                    Criteria::Matches { .. } => matched.push(fit),
-                }
-            }
-        }
-        for (kind, fits) in [(Kind::SavedSearchMatch, found), (Kind::MatchFound, matched)] {
-            for f in alerts::merge(fits) {
-                let mut data = serde_json::json!({
-                    "title": title,
-                    "searches": f.name,
-                    "why": f.reasons,
-                });
-                if let Some(score) = f.score {
-                    data["score"] = serde_json::json!(score);
-                }
-                out.push((
-                    e,
-                    Notice {
-                        recipient: f.recipient,
-                        kind,
-                        data,
-                    },
-                ));
-            }
-        }
-    }
-    Ok(out)
-}
-
 /// Which of `notices`' (person, kind) pairs have mail turned off.
 async fn mail_off(
     conn: &mut Conn<'_>,
@@ -373,7 +229,15 @@ impl Policy for Notifier {
                 notices.push((*e, n));
             }
         }
-        notices.extend(alert_notices(&mut rc.conn(), &documents, &telling).await?);
+        notices.extend(
+            alert_notices::of(
+                &mut rc.conn(),
+                &documents.listings,
+                &documents.demands,
+                &telling,
+            )
+            .await?,
+        );
         if notices.is_empty() {
             return Ok(0);
         }

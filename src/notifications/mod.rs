@@ -4,6 +4,7 @@
 //! preferences per kind (`kinds`). Saved searches and match alerts (`saved`, `alerts`) tell
 //! people of newly published listings and demands that fit what they asked for.
 
+mod alert_notices;
 pub mod alerts;
 pub mod derive;
 pub mod follower;

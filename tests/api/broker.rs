@@ -147,6 +147,15 @@ impl Consumer {
         }
     }
 
+    /// Every event of the log once it has arrived, and whatever strays after it within 300 ms:
+    /// the log as the feed shows it.
+    async fn caught_up(&mut self, app: &TestApp, admin: &TestUser) -> HashMap<String, Value> {
+        let log = feed(app, admin).await;
+        self.until_all(&log.keys().cloned().collect()).await;
+        self.drain(Duration::from_millis(300)).await;
+        log
+    }
+
     /// Whatever else arrives within `wait`.
     async fn drain(&mut self, wait: Duration) {
         while let Ok(Some(r)) = tokio::time::timeout(wait, self.rx.recv()).await {
@@ -297,8 +306,7 @@ both!(
             app.published(&owner, &listing_body(&format!("发布的成果{i}")))
                 .await;
         }
-        let log = feed(&app, &admin).await;
-        consumer.until_all(&log.keys().cloned().collect()).await;
+        let log = consumer.caught_up(&app, &admin).await;
         check_against_feed(&consumer.got, &log);
 
         // The broker goes away: commands go on as before, and the events wait.
@@ -315,9 +323,7 @@ both!(
 
         // It comes back: everything missed arrives, in order, nothing lost.
         proxy.restore();
-        let log = feed(&app, &admin).await;
-        consumer.until_all(&log.keys().cloned().collect()).await;
-        consumer.drain(Duration::from_millis(300)).await;
+        let log = consumer.caught_up(&app, &admin).await;
         check_against_feed(&consumer.got, &log);
 
         // The position it resumes from is stored: the last event published.
@@ -364,8 +370,7 @@ both!(
         };
         let first = app.twin_with(publishing).await;
         let admin = app.admin().await;
-        let log = feed(&app, &admin).await;
-        consumer.until_all(&log.keys().cloned().collect()).await;
+        consumer.caught_up(&app, &admin).await;
         // The first has the lease; the second waits beside it.
         let second = app.twin_with(publishing).await;
         let owner = app.user(Role::Researcher, None).await;
@@ -373,9 +378,7 @@ both!(
             app.published(&owner, &listing_body(&format!("两个实例{i}")))
                 .await;
         }
-        let log = feed(&app, &admin).await;
-        consumer.until_all(&log.keys().cloned().collect()).await;
-        consumer.drain(Duration::from_millis(500)).await;
+        let log = consumer.caught_up(&app, &admin).await;
         assert_eq!(
             consumer.got.len(),
             log.len(),
@@ -390,9 +393,7 @@ both!(
             app.published(&owner, &listing_body(&format!("接手之后{i}")))
                 .await;
         }
-        let log = feed(&app, &admin).await;
-        consumer.until_all(&log.keys().cloned().collect()).await;
-        consumer.drain(Duration::from_millis(500)).await;
+        let log = consumer.caught_up(&app, &admin).await;
         assert_eq!(
             consumer.got.len(),
             log.len(),
