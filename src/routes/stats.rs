@@ -16,10 +16,10 @@ use crate::domain::reference::ReferenceData;
 use crate::domain::{Actor, FieldError, Role};
 use crate::error::AppError;
 use crate::http::Query;
-use crate::projections::contract_stats::compare;
 use crate::projections::contract_stats::query::{
     self, Cut, DateBasis, Dim, Filter, Granularity, Line, Totals,
 };
+use crate::projections::contract_stats::{compare, workbook};
 use crate::projections::ownership_register::query::{
     self as grant_query, Report as GrantReportKind, Scope,
 };
@@ -358,7 +358,10 @@ fn item(cut: &Cut, line: &Line, totals: &Totals) -> Map<String, Value> {
 enum Format {
     Json,
     Csv,
+    Xlsx,
 }
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The representation `Accept` prefers, by its q-values (RFC 9110 §12.5.1): JSON or CSV, JSON
 /// when either will do or no `Accept` is sent; 406 when it accepts neither.
@@ -374,7 +377,7 @@ fn negotiate(req: &HttpRequest) -> Result<Format, AppError> {
         return Ok(Format::Json);
     }
     // For each format, the q of the most specific range that matches it (exact, type/*, */*).
-    let mut best: [(u8, f32); 2] = [(0, -1.0); 2];
+    let mut best: [(u8, f32); 3] = [(0, -1.0); 3];
     for range in accept.split(',') {
         let mut parts = range.split(';');
         let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
@@ -383,9 +386,16 @@ fn negotiate(req: &HttpRequest) -> Result<Format, AppError> {
             .find_map(|v| v.trim().parse::<f32>().ok())
             .unwrap_or(1.0)
             .clamp(0.0, 1.0);
-        for (i, (kind, sub)) in [("application", "json"), ("text", "csv")]
-            .iter()
-            .enumerate()
+        for (i, (kind, sub)) in [
+            ("application", "json"),
+            ("text", "csv"),
+            (
+                "application",
+                "vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+        ]
+        .iter()
+        .enumerate()
         {
             let specificity = if media == format!("{kind}/{sub}") {
                 3
@@ -401,13 +411,17 @@ fn negotiate(req: &HttpRequest) -> Result<Format, AppError> {
             }
         }
     }
+    // `*/*` and `application/*` alone do not ask for a spreadsheet: it must be named.
     let (json, csv) = (best[0].1, best[1].1);
-    if json <= 0.0 && csv <= 0.0 {
-        return Err(AppError::NotAcceptable(
-            "this report is application/json or text/csv".into(),
-        ));
+    let xlsx = if best[2].0 == 3 { best[2].1 } else { -1.0 };
+    if json <= 0.0 && csv <= 0.0 && xlsx <= 0.0 {
+        return Err(AppError::NotAcceptable(format!(
+            "this report is application/json, text/csv or {XLSX}"
+        )));
     }
-    Ok(if csv > json {
+    Ok(if xlsx > json && xlsx > csv {
+        Format::Xlsx
+    } else if csv > json {
         Format::Csv
     } else {
         Format::Json
@@ -460,6 +474,49 @@ pub(super) async fn contracts(
             query::to_csv(&cut, &lines, &totals).map_err(|e| AppError::Internal(e.into()))?;
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
+            .body(body));
+    }
+    if format == Format::Xlsx {
+        let show = |v: Option<String>| v.unwrap_or_else(|| "—".into());
+        let parameters = [
+            (
+                "by",
+                show((!cut.by.is_empty()).then(|| {
+                    cut.by
+                        .iter()
+                        .map(|d| d.name())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })),
+            ),
+            ("date_basis", format!("{:?}", cut.date_basis).to_lowercase()),
+            (
+                "granularity",
+                format!("{:?}", cut.granularity).to_lowercase(),
+            ),
+            ("from", show(cut.from.map(|d| d.to_string()))),
+            ("to", show(cut.to.map(|d| d.to_string()))),
+            ("as_of", show(cut.as_of.map(|t| t.to_rfc3339()))),
+            (
+                "filters",
+                show((!cut.filters.is_empty()).then(|| {
+                    cut.filters
+                        .iter()
+                        .map(|f| format!("{}={}", f.dim.name(), f.values.join(",")))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })),
+            ),
+            ("top", show(top.map(|n| n.to_string()))),
+        ];
+        let body = workbook::to_xlsx(&cut, &lines, &totals, &parameters)
+            .map_err(|e| AppError::Internal(e.into()))?;
+        return Ok(HttpResponse::Ok()
+            .content_type(XLSX)
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"contract-stats.xlsx\"",
+            ))
             .body(body));
     }
     let report = Report {

@@ -2032,3 +2032,65 @@ both!(
         }
     }
 );
+
+both!(
+    statistics_download_as_an_excel_workbook_with_numbers_as_numbers,
+    |app: TestApp| async move {
+        use calamine::{Data, Reader};
+        let d = desk(&app).await;
+        known_data_set(&app, &d).await;
+        let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+        let r = app
+            .client
+            .get(app.url("/api/v1/stats/contracts?by=flow&field=biomedicine"))
+            .bearer_auth(&d.stat.token)
+            .header("Accept", xlsx)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["content-type"], xlsx);
+        assert!(r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(".xlsx"));
+        let bytes = r.bytes().await.unwrap().to_vec();
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(book.sheet_names(), ["flow", "参数"]);
+        let sheet = book.worksheet_range("flow").unwrap();
+        let rows: Vec<Vec<Data>> = sheet.rows().map(|r| r.to_vec()).collect();
+        assert_eq!(rows[0][0], Data::String("flow".into()));
+        assert_eq!(rows[0][4], Data::String("成交额（万元）".into()));
+        // The same lines as the JSON report, numbers as numbers.
+        let json = stats(&app, &d.stat.token, "by=flow&field=biomedicine").await;
+        let items = json["items"].as_array().unwrap();
+        assert_eq!(rows.len(), items.len() + 2, "header, lines, totals");
+        for (row, item) in rows[1..].iter().zip(items) {
+            assert_eq!(row[0], Data::String(item["flow"].as_str().unwrap().into()));
+            assert_eq!(row[1], Data::Float(item["count"].as_i64().unwrap() as f64));
+            assert_eq!(
+                row[2],
+                Data::Float(item["contract_amount_fen"].as_i64().unwrap() as f64)
+            );
+            let wan: f64 = item["contract_amount_wan"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            match &row[4] {
+                Data::Float(v) => assert!((v - wan).abs() < 0.01, "{v} vs {wan}"),
+                other => panic!("万元 as a number, not {other:?}"),
+            }
+        }
+        let last = rows.last().unwrap();
+        assert_eq!(last[0], Data::String("合计".into()));
+        assert_eq!(last[2], Data::Float(148_456_789.0));
+        let about = book.worksheet_range("参数").unwrap();
+        let params: Vec<String> = about.rows().map(|r| format!("{}={}", r[0], r[1])).collect();
+        assert!(
+            params.contains(&"filters=field=biomedicine".to_string()),
+            "{params:?}"
+        );
+    }
+);

@@ -8,6 +8,7 @@ pub mod cube;
 pub mod facts;
 pub mod numbers;
 pub mod query;
+pub mod workbook;
 
 use uuid::Uuid;
 

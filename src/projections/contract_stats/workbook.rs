@@ -1,0 +1,104 @@
+//! The statistics report as an Excel workbook: numbers as numbers (fen exact as integers,
+//! 万元 with two decimals), a totals row marked 合计, and a sheet of the report's parameters.
+
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+use super::query::{Cut, Line, Totals};
+
+/// The number columns' titles, in the order of the CSV's columns.
+const NUMBERS: [&str; 5] = [
+    "笔数",
+    "成交额（分）",
+    "技术交易额（分）",
+    "成交额（万元）",
+    "技术交易额（万元）",
+];
+
+/// The report's lines and totals on a sheet named for the cut (合计 for a cut by nothing, whose
+/// one row is the totals), and its parameters on another.
+pub fn to_xlsx(
+    cut: &Cut,
+    lines: &[Line],
+    totals: &Totals,
+    parameters: &[(&str, String)],
+) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let wan = Format::new().set_num_format("#,##0.00");
+    let whole = Format::new().set_num_format("#,##0");
+    let sheet = book.add_worksheet();
+    let name = if cut.by.is_empty() {
+        "合计".to_string()
+    } else {
+        cut.by
+            .iter()
+            .map(|d| d.name())
+            .collect::<Vec<_>>()
+            .join("×")
+    };
+    // Sheet names are at most 31 characters.
+    sheet.set_name(name.chars().take(31).collect::<String>())?;
+    let dims = cut.by.len() as u16;
+    for (i, d) in cut.by.iter().enumerate() {
+        sheet.write_string_with_format(0, i as u16, d.name(), &bold)?;
+        sheet.set_column_width(i as u16, 16)?;
+    }
+    for (i, title) in NUMBERS.iter().enumerate() {
+        let col = dims + i as u16;
+        sheet.write_string_with_format(0, col, *title, &bold)?;
+        sheet.set_column_width(col, 18)?;
+    }
+    let mut row = 1u32;
+    let write = |sheet: &mut rust_xlsxwriter::Worksheet,
+                 row: u32,
+                 keys: &[String],
+                 count: i64,
+                 amount: i64,
+                 tech: i64|
+     -> Result<(), XlsxError> {
+        for (i, k) in keys.iter().enumerate() {
+            sheet.write_string(row, i as u16, k)?;
+        }
+        sheet.write_number_with_format(row, dims, count as f64, &whole)?;
+        sheet.write_number_with_format(row, dims + 1, amount as f64, &whole)?;
+        sheet.write_number_with_format(row, dims + 2, tech as f64, &whole)?;
+        sheet.write_number_with_format(row, dims + 3, amount as f64 / 1_000_000.0, &wan)?;
+        sheet.write_number_with_format(row, dims + 4, tech as f64 / 1_000_000.0, &wan)?;
+        Ok(())
+    };
+    if !cut.by.is_empty() {
+        for l in lines {
+            write(
+                sheet,
+                row,
+                &l.keys,
+                l.count,
+                l.contract_amount_fen,
+                l.technology_amount_fen,
+            )?;
+            row += 1;
+        }
+    }
+    let mut keys = vec![String::new(); cut.by.len()];
+    if let Some(first) = keys.first_mut() {
+        *first = "合计".into();
+    }
+    write(
+        sheet,
+        row,
+        &keys,
+        totals.count,
+        totals.contract_amount_fen,
+        totals.technology_amount_fen,
+    )?;
+
+    let about = book.add_worksheet();
+    about.set_name("参数")?;
+    about.set_column_width(0, 16)?;
+    about.set_column_width(1, 40)?;
+    for (i, (key, value)) in parameters.iter().enumerate() {
+        about.write_string_with_format(i as u32, 0, *key, &bold)?;
+        about.write_string(i as u32, 1, value)?;
+    }
+    book.save_to_buffer()
+}
