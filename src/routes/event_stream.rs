@@ -166,7 +166,7 @@ impl Cursor {
                 let wanted = self
                     .types
                     .as_ref()
-                    .map_or(true, |t| t.contains(&e.aggregate_type));
+                    .is_none_or(|t| t.contains(&e.aggregate_type));
                 if wanted && feed::shown_to(self.role, e) {
                     out.push_str(&frame(e)?);
                 }

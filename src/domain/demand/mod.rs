@@ -381,7 +381,7 @@ impl DemandContent {
 
 /// Records an error unless `amount` is absent or within `0..=MAX_AMOUNT_FEN`; says whether it was.
 fn check_amount(v: &mut Validation, field: &str, amount: Option<i64>) -> bool {
-    let ok = amount.map_or(true, |a| (0..=MAX_AMOUNT_FEN).contains(&a));
+    let ok = amount.is_none_or(|a| (0..=MAX_AMOUNT_FEN).contains(&a));
     v.check(
         ok,
         field,

@@ -728,7 +728,7 @@ impl GrantData {
         &self,
         as_of: Option<DateTime<Utc>>,
     ) -> Option<(NaiveDate, Option<NaiveDate>)> {
-        let known = |t: DateTime<Utc>| as_of.map_or(true, |a| t <= a);
+        let known = |t: DateTime<Utc>| as_of.is_none_or(|a| t <= a);
         let granted_on = self.granted_on?;
         if !known(self.granted_at?) {
             return None;
@@ -755,7 +755,7 @@ impl GrantData {
     /// Whether the grant was in force on `date`, as known at `as_of`.
     pub fn in_force_on(&self, date: NaiveDate, as_of: Option<DateTime<Utc>>) -> bool {
         self.term_as_of(as_of)
-            .is_some_and(|(first, last)| first <= date && last.map_or(true, |l| date <= l))
+            .is_some_and(|(first, last)| first <= date && last.is_none_or(|l| date <= l))
     }
 }
 

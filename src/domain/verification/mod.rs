@@ -765,7 +765,7 @@ fn decide(
                 MILESTONE_DESCRIPTION_MAX,
             ));
             v.check(
-                progress_percent.map_or(true, |p| p <= PROGRESS_MAX),
+                progress_percent.is_none_or(|p| p <= PROGRESS_MAX),
                 "progress_percent",
                 format!("must be between 0 and {PROGRESS_MAX}"),
             );

@@ -149,7 +149,7 @@ impl Plan {
         (date >= self.from
             && date <= self.to
             && r.recorded_us <= self.as_of
-            && self.ip_filter.map_or(true, |kinds| r.ip & kinds != 0)
+            && self.ip_filter.is_none_or(|kinds| r.ip & kinds != 0)
             && self
                 .filters
                 .iter()
@@ -358,7 +358,7 @@ mod tests {
                 registered_month: month,
                 signed_month: month - (x % 3) as u16,
                 recorded_us: i as i64,
-                count: if x % 10 == 0 { -1 } else { 1 },
+                count: if x.is_multiple_of(10) { -1 } else { 1 },
                 amount: (x % 1_000_000) as i64,
                 tech: (x % 1000) as i64,
                 dims,
