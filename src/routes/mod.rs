@@ -166,6 +166,7 @@ routes! {
     post "/api/v1/ownership-grants/{id}/distributions" => ownership_grants::distribute;
 
     get "/api/v1/stats/contracts" => stats::contracts;
+    get "/api/v1/stats/contracts/annual-report" => stats::annual_report;
     get "/api/v1/stats/ownership-grants" => stats::ownership_grants;
 
     get "/api/v1/events" => events::feed;

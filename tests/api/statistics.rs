@@ -2094,3 +2094,98 @@ both!(
         );
     }
 );
+
+both!(
+    the_annual_report_is_one_workbook_of_the_standard_tables,
+    |app: TestApp| async move {
+        use calamine::{Data, Reader};
+        let d = desk(&app).await;
+        known_data_set(&app, &d).await;
+        let year = china_date(app.state.clock.now()).year();
+        let r = app
+            .get(
+                &format!("/api/v1/stats/contracts/annual-report?year={year}"),
+                Some(&d.stat.token),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(&format!("contract-stats-{year}.xlsx")));
+        let bytes = r.bytes().await.unwrap().to_vec();
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(
+            book.sheet_names(),
+            [
+                "总表",
+                "按月份",
+                "按合同类型",
+                "按技术领域",
+                "按卖方性质",
+                "按买方性质",
+                "按卖方省份",
+                "按买方省份",
+                "按技术流向",
+                "参数"
+            ]
+        );
+        // Each table holds what the API gives for the same cut of that year.
+        let range = format!("from={year}-01-01&to={year}-12-31");
+        for (sheet, by) in [
+            ("按合同类型", "type"),
+            ("按技术流向", "flow"),
+            ("按卖方省份", "seller_province"),
+        ] {
+            let rows: Vec<Vec<Data>> = book
+                .worksheet_range(sheet)
+                .unwrap()
+                .rows()
+                .map(|r| r.to_vec())
+                .collect();
+            let json = stats(&app, &d.stat.token, &format!("by={by}&{range}")).await;
+            let items = json["items"].as_array().unwrap();
+            assert_eq!(rows.len(), items.len() + 2, "{sheet}");
+            for (row, item) in rows[1..].iter().zip(items) {
+                assert_eq!(
+                    row[0],
+                    Data::String(item[by].as_str().unwrap().into()),
+                    "{sheet}"
+                );
+                assert_eq!(
+                    row[2],
+                    Data::Float(item["contract_amount_fen"].as_i64().unwrap() as f64)
+                );
+            }
+        }
+        let total: Vec<Vec<Data>> = book
+            .worksheet_range("总表")
+            .unwrap()
+            .rows()
+            .map(|r| r.to_vec())
+            .collect();
+        assert_eq!(total[1][1], Data::Float(758_456_789.0));
+
+        for (query, status) in [
+            ("year=1900", StatusCode::BAD_REQUEST),
+            (&*format!("year={}", year + 1), StatusCode::BAD_REQUEST),
+            ("", StatusCode::BAD_REQUEST),
+        ] {
+            let r = app
+                .get(
+                    &format!("/api/v1/stats/contracts/annual-report?{query}"),
+                    Some(&d.stat.token),
+                )
+                .await;
+            assert_eq!(r.status(), status, "{query}");
+        }
+        let r = app
+            .get(
+                &format!("/api/v1/stats/contracts/annual-report?year={year}"),
+                Some(&d.seller.token),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+);

@@ -23,10 +23,6 @@ pub fn to_xlsx(
     parameters: &[(&str, String)],
 ) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
-    let bold = Format::new().set_bold();
-    let wan = Format::new().set_num_format("#,##0.00");
-    let whole = Format::new().set_num_format("#,##0");
-    let sheet = book.add_worksheet();
     let name = if cut.by.is_empty() {
         "合计".to_string()
     } else {
@@ -36,6 +32,40 @@ pub fn to_xlsx(
             .collect::<Vec<_>>()
             .join("×")
     };
+    cut_sheet(&mut book, &name, cut, lines, totals)?;
+    parameters_sheet(&mut book, parameters)?;
+    book.save_to_buffer()
+}
+
+/// One cut of a workbook: its title (the sheet's name), the cut, its lines and totals.
+pub struct Sheet<'a> {
+    pub title: &'a str,
+    pub cut: &'a Cut,
+    pub lines: &'a [Line],
+    pub totals: &'a Totals,
+}
+
+/// Several cuts, a sheet each (the annual report's standard tables), and the parameters.
+pub fn workbook(sheets: &[Sheet<'_>], parameters: &[(&str, String)]) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    for s in sheets {
+        cut_sheet(&mut book, s.title, s.cut, s.lines, s.totals)?;
+    }
+    parameters_sheet(&mut book, parameters)?;
+    book.save_to_buffer()
+}
+
+fn cut_sheet(
+    book: &mut Workbook,
+    name: &str,
+    cut: &Cut,
+    lines: &[Line],
+    totals: &Totals,
+) -> Result<(), XlsxError> {
+    let bold = Format::new().set_bold();
+    let wan = Format::new().set_num_format("#,##0.00");
+    let whole = Format::new().set_num_format("#,##0");
+    let sheet = book.add_worksheet();
     // Sheet names are at most 31 characters.
     sheet.set_name(name.chars().take(31).collect::<String>())?;
     let dims = cut.by.len() as u16;
@@ -90,8 +120,11 @@ pub fn to_xlsx(
         totals.count,
         totals.contract_amount_fen,
         totals.technology_amount_fen,
-    )?;
+    )
+}
 
+fn parameters_sheet(book: &mut Workbook, parameters: &[(&str, String)]) -> Result<(), XlsxError> {
+    let bold = Format::new().set_bold();
     let about = book.add_worksheet();
     about.set_name("参数")?;
     about.set_column_width(0, 16)?;
@@ -100,5 +133,5 @@ pub fn to_xlsx(
         about.write_string_with_format(i as u32, 0, *key, &bold)?;
         about.write_string(i as u32, 1, value)?;
     }
-    book.save_to_buffer()
+    Ok(())
 }
