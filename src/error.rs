@@ -105,6 +105,13 @@ impl AppError {
             errors: vec![],
         }
     }
+    /// 400: the query string's `field` is wrong, and why.
+    pub fn bad_query(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::BadRequest {
+            detail: "the query string is not valid".into(),
+            errors: vec![FieldError::new(field, message)],
+        }
+    }
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         AppError::Unprocessable(vec![FieldError::new(field, message)])
     }

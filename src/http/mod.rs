@@ -170,10 +170,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
                 .map(Query)
                 .map_err(|e| {
                     let field = field_name(e.path().to_string());
-                    AppError::BadRequest {
-                        detail: "the query string is not valid".into(),
-                        errors: vec![FieldError::new(field, e.into_inner().to_string())],
-                    }
+                    AppError::bad_query(field, e.into_inner().to_string())
                 }),
         )
     }
@@ -288,10 +285,7 @@ pub fn page_limit(limit: Option<i64>) -> Result<i64, AppError> {
     match limit {
         None => Ok(20),
         Some(n) if (1..=100).contains(&n) => Ok(n),
-        Some(_) => Err(AppError::BadRequest {
-            detail: "the query string is not valid".into(),
-            errors: vec![FieldError::new("limit", "must be between 1 and 100")],
-        }),
+        Some(_) => Err(AppError::bad_query("limit", "must be between 1 and 100")),
     }
 }
 

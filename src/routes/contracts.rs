@@ -514,19 +514,15 @@ const MAX_LOOKUP_CHARS: usize = 200;
 const MAX_LOOKUP_OFFSET: usize = 10_000;
 
 fn lookup_of(q: &QueueQuery) -> Result<Lookup, AppError> {
-    let bad = |field: &str, message: &str| AppError::BadRequest {
-        detail: "the query string is not valid".into(),
-        errors: vec![FieldError::new(field, message)],
-    };
     let words: Vec<String> = match q.q.as_deref() {
         Some(text) if text.chars().count() > MAX_LOOKUP_CHARS => {
-            return Err(bad("q", "must be at most 200 characters"));
+            return Err(AppError::bad_query("q", "must be at most 200 characters"));
         }
         Some(text) => text.split_whitespace().map(str::to_lowercase).collect(),
         None => Vec::new(),
     };
     if q.q.is_some() && words.is_empty() {
-        return Err(bad("q", "must hold a word"));
+        return Err(AppError::bad_query("q", "must hold a word"));
     }
     let registration_number = q
         .registration_number
@@ -534,7 +530,10 @@ fn lookup_of(q: &QueueQuery) -> Result<Lookup, AppError> {
         .map(str::trim)
         .map(String::from);
     if registration_number.as_deref() == Some("") {
-        return Err(bad("registration_number", "must not be empty"));
+        return Err(AppError::bad_query(
+            "registration_number",
+            "must not be empty",
+        ));
     }
     Ok(Lookup {
         registration_number,

@@ -15,7 +15,7 @@ use crate::domain::demand::{
 };
 use crate::domain::listing::ListingStatus;
 use crate::domain::reference::TechnologyField;
-use crate::domain::{Actor, Command, FieldError};
+use crate::domain::{Actor, Command};
 use crate::error::AppError;
 use crate::http::{decode_cursor, etag, page_limit, Body, IfMatch, Page, Query};
 use crate::projections::demand_board::{self, DemandRow, Filter};
@@ -341,13 +341,6 @@ pub(super) struct ListQuery {
     cursor: Option<String>,
 }
 
-fn bad_filter(field: &str, message: impl Into<String>) -> AppError {
-    AppError::BadRequest {
-        detail: "the query string is not valid".into(),
-        errors: vec![FieldError::new(field, message)],
-    }
-}
-
 pub(super) async fn list(
     state: web::Data<AppState>,
     auth: MaybeAuthenticated,
@@ -357,17 +350,17 @@ pub(super) async fn list(
     let limit = page_limit(q.limit)?;
     if let Some(f) = &q.field {
         TechnologyField::parse("field", f, &state.refs)
-            .map_err(|e| bad_filter("field", e.message))?;
+            .map_err(|e| AppError::bad_query("field", e.message))?;
     }
     if let Some(r) = &q.region {
         if !state.refs.regions.contains_key(r) {
-            return Err(bad_filter("region", "unknown region code"));
+            return Err(AppError::bad_query("region", "unknown region code"));
         }
     }
     let viewer = auth.0;
     if let Some(text) = &q.q {
         if q.owner_id.is_some() {
-            return Err(bad_filter(
+            return Err(AppError::bad_query(
                 "owner_id",
                 "cannot be combined with q: full-text search covers the public board only",
             ));

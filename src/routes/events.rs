@@ -31,13 +31,10 @@ pub(super) async fn feed(
 ) -> Result<HttpResponse, AppError> {
     auth.require(&[Role::PlatformAdmin, Role::Statistician])?;
     if q.0.after < 0 {
-        return Err(AppError::BadRequest {
-            detail: "the query string is not valid".into(),
-            errors: vec![crate::domain::FieldError::new(
-                "after",
-                "must be a position, 0 or more",
-            )],
-        });
+        return Err(AppError::bad_query(
+            "after",
+            "must be a position, 0 or more",
+        ));
     }
     let limit = page_limit(q.0.limit)?;
     let mut rc = state.db.read().await?;

@@ -279,13 +279,6 @@ pub(super) struct ListQuery {
     cursor: Option<String>,
 }
 
-fn bad_filter(field: &str, message: impl Into<String>) -> AppError {
-    AppError::BadRequest {
-        detail: "the query string is not valid".into(),
-        errors: vec![FieldError::new(field, message)],
-    }
-}
-
 pub(super) async fn list(
     state: web::Data<AppState>,
     auth: MaybeAuthenticated,
@@ -295,16 +288,16 @@ pub(super) async fn list(
     let limit = page_limit(q.limit)?;
     if let Some(f) = &q.field {
         TechnologyField::parse("field", f, &state.refs)
-            .map_err(|e| bad_filter("field", e.message))?;
+            .map_err(|e| AppError::bad_query("field", e.message))?;
     }
     if let Some(t) = q.trl_min {
         if !(1..=9).contains(&t) {
-            return Err(bad_filter("trl_min", "must be between 1 and 9"));
+            return Err(AppError::bad_query("trl_min", "must be between 1 and 9"));
         }
     }
     if let Some(r) = &q.region {
         if !state.refs.regions.contains_key(r) {
-            return Err(bad_filter(
+            return Err(AppError::bad_query(
                 "region",
                 format!(
                     "unknown region code '{}'",
@@ -315,7 +308,7 @@ pub(super) async fn list(
     }
     if let Some(s) = &q.state {
         if ListingStatus::parse(s).is_none() {
-            return Err(bad_filter(
+            return Err(AppError::bad_query(
                 "state",
                 "one of draft, under_review, returned, published, withdrawn, transferred",
             ));
@@ -323,7 +316,7 @@ pub(super) async fn list(
     }
     if let Some(text) = &q.q {
         if q.owner_id.is_some() {
-            return Err(bad_filter(
+            return Err(AppError::bad_query(
                 "owner_id",
                 "cannot be combined with q: full-text search covers the public catalogue only",
             ));

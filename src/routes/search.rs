@@ -8,7 +8,6 @@ use uuid::Uuid;
 
 use crate::auth::MaybeAuthenticated;
 use crate::domain::calendar::china_date;
-use crate::domain::FieldError;
 use crate::error::AppError;
 use crate::http::{decode_offset, encode_offset, page_limit, Query};
 use crate::projections::search::matching::{self, demand_text, listing_text, shared_terms, Reason};
@@ -23,13 +22,6 @@ const MAX_OFFSET: usize = 10_000;
 /// Candidates scored per match request, and words taken from the source text.
 const CANDIDATES: usize = 100;
 const SOURCE_TERMS: usize = 48;
-
-fn bad(field: &str, message: impl Into<String>) -> AppError {
-    AppError::BadRequest {
-        detail: "the query string is not valid".into(),
-        errors: vec![FieldError::new(field, message)],
-    }
-}
 
 /// The index follows the log a little behind; a search waits (briefly) until it has caught up
 /// with every event committed before the request, so a client reads its own writes.
@@ -60,17 +52,17 @@ pub async fn search_page(
 ) -> Result<SearchPage, AppError> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(bad("q", "must not be empty"));
+        return Err(AppError::bad_query("q", "must not be empty"));
     }
     if text.chars().count() > MAX_QUERY_CHARS {
-        return Err(bad(
+        return Err(AppError::bad_query(
             "q",
             format!("must be at most {MAX_QUERY_CHARS} characters"),
         ));
     }
     let words = analyzer::significant(analyzer::terms(text));
     if words.is_empty() {
-        return Err(bad("q", "contains no searchable words"));
+        return Err(AppError::bad_query("q", "contains no searchable words"));
     }
     let offset = decode_offset(cursor, MAX_OFFSET)?;
     caught_up(state).await?;

@@ -14,7 +14,7 @@ use crate::projections::contract_stats::query::{Cut, DateBasis, Dim, Granularity
 use crate::projections::contract_stats::workbook;
 use crate::startup::AppState;
 
-use super::cut::{as_of_of, bad};
+use super::cut::as_of_of;
 use super::negotiate::XLSX;
 
 #[derive(Deserialize)]
@@ -54,10 +54,13 @@ pub(in crate::routes) async fn annual_report(
         NaiveDate::from_ymd_opt(q.year, 1, 1),
         NaiveDate::from_ymd_opt(q.year, 12, 31),
     ) else {
-        return Err(bad("year", "not a year"));
+        return Err(AppError::bad_query("year", "not a year"));
     };
     if !(1980..=china_date(now).year()).contains(&q.year) {
-        return Err(bad("year", "must be a year from 1980 to this one"));
+        return Err(AppError::bad_query(
+            "year",
+            "must be a year from 1980 to this one",
+        ));
     }
     let as_of = q
         .as_of
@@ -65,7 +68,7 @@ pub(in crate::routes) async fn annual_report(
         .map(|raw| as_of_of(raw, now))
         .transpose()?;
     if as_of.is_some_and(|t| t > now) {
-        return Err(bad("as_of", "must not be in the future"));
+        return Err(AppError::bad_query("as_of", "must not be in the future"));
     }
     state.stats_cube.catch_up(&state.db).await?;
     let mut results = Vec::with_capacity(ANNUAL_TABLES.len());

@@ -7,7 +7,6 @@ use serde::Deserialize;
 
 use crate::domain::calendar::china_date;
 use crate::domain::reference::ReferenceData;
-use crate::domain::FieldError;
 use crate::error::AppError;
 use crate::projections::contract_stats::query::{Cut, DateBasis, Dim, Filter, Granularity};
 
@@ -125,7 +124,7 @@ fn filters_of(q: &StatsQuery, refs: &ReferenceData) -> Result<Vec<Filter>, AppEr
         let mut values = Vec::new();
         for v in raw.split(',').map(str::trim) {
             if !known.contains(v) {
-                return Err(bad(
+                return Err(AppError::bad_query(
                     dim.name(),
                     format!(
                         "unknown {} '{}'",
@@ -160,7 +159,7 @@ pub(super) fn as_of_of(raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, A
     DateTime::parse_from_rfc3339(&repaired)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| {
-            bad(
+            AppError::bad_query(
                 "as_of",
                 "send a date (2026-06-30: the end of that day in China) or an RFC 3339 instant \
                  (2026-06-30T18:00:00%2B08:00, or 2026-06-30T10:00:00Z)",
@@ -180,13 +179,6 @@ fn end_of_china_day(day: NaiveDate) -> DateTime<Utc> {
         - chrono::Duration::microseconds(1)
 }
 
-pub(super) fn bad(field: &str, message: impl Into<String>) -> AppError {
-    AppError::BadRequest {
-        detail: "the query string is not valid".into(),
-        errors: vec![FieldError::new(field, message)],
-    }
-}
-
 pub(super) fn cut_of(
     q: StatsQuery,
     now: DateTime<Utc>,
@@ -199,7 +191,10 @@ pub(super) fn cut_of(
         .map(|raw| as_of_of(raw, now))
         .transpose()?;
     if q.top.is_some_and(|n| n == 0 || n > TOP_MAX) {
-        return Err(bad("top", format!("must be between 1 and {TOP_MAX}")));
+        return Err(AppError::bad_query(
+            "top",
+            format!("must be between 1 and {TOP_MAX}"),
+        ));
     }
     let mut by = Vec::new();
     for name in
@@ -211,7 +206,7 @@ pub(super) fn cut_of(
     {
         let dim = Dim::parse(name).ok_or_else(|| {
             let names: Vec<_> = Dim::ALL.iter().map(|d| d.name()).collect();
-            bad(
+            AppError::bad_query(
                 "by",
                 format!(
                     "unknown dimension '{}'; one of {}",
@@ -221,21 +216,24 @@ pub(super) fn cut_of(
             )
         })?;
         if by.contains(&dim) {
-            return Err(bad("by", format!("'{name}' is given twice")));
+            return Err(AppError::bad_query(
+                "by",
+                format!("'{name}' is given twice"),
+            ));
         }
         by.push(dim);
     }
     if let (Some(f), Some(t)) = (q.from, q.to) {
         if f > t {
-            return Err(bad("to", "must not be before from"));
+            return Err(AppError::bad_query("to", "must not be before from"));
         }
     }
     // A report as of a moment still to come would be labelled a fixed snapshot and change.
     if as_of.is_some_and(|t| t > now) {
-        return Err(bad("as_of", "must not be in the future"));
+        return Err(AppError::bad_query("as_of", "must not be in the future"));
     }
     if q.granularity.is_some() && !by.contains(&Dim::Period) {
-        return Err(bad(
+        return Err(AppError::bad_query(
             "granularity",
             "applies to the period dimension only: add period to by",
         ));

@@ -16,7 +16,6 @@ use crate::projections::ownership_register::query::{
 };
 use crate::startup::AppState;
 
-use super::cut::bad;
 use super::negotiate::{negotiate, Format};
 
 #[derive(Deserialize)]
@@ -99,11 +98,11 @@ pub(in crate::routes) async fn ownership_grants(
     let today = china_date(state.clock.now());
     if let (Some(f), Some(t)) = (q.from, q.to) {
         if f > t {
-            return Err(bad("to", "must not be before from"));
+            return Err(AppError::bad_query("to", "must not be before from"));
         }
     }
     if q.within_days.is_some_and(|d| d > WITHIN_DAYS_MAX) {
-        return Err(bad(
+        return Err(AppError::bad_query(
             "within_days",
             format!("must be at most {WITHIN_DAYS_MAX}"),
         ));
@@ -119,7 +118,7 @@ pub(in crate::routes) async fn ownership_grants(
         ("to", q.to.is_some(), report == GrantReportKind::Revenue),
     ] {
         if given && !applies {
-            return Err(bad(
+            return Err(AppError::bad_query(
                 field,
                 format!("does not apply to the {} report", report_name(report)),
             ));

@@ -25,7 +25,7 @@ use crate::http::Query;
 use crate::projections::contract_stats::query::{self, Cut, DateBasis, Granularity, Line, Totals};
 use crate::projections::contract_stats::{compare, workbook};
 use crate::startup::AppState;
-use cut::{bad, cut_of, StatsQuery};
+use cut::{cut_of, StatsQuery};
 use negotiate::{negotiate, Format, XLSX};
 
 #[derive(Serialize)]
@@ -133,13 +133,19 @@ pub(in crate::routes) async fn contracts(
     let compare_to = match q.0.compare.as_deref() {
         None => None,
         Some("year_earlier") => Some(()),
-        Some(_) => return Err(bad("compare", "year_earlier is the comparison there is")),
+        Some(_) => {
+            return Err(AppError::bad_query(
+                "compare",
+                "year_earlier is the comparison there is",
+            ))
+        }
     };
     let cut = cut_of(q.0, state.clock.now(), &state.refs)?;
     let earlier_cut = match compare_to {
-        Some(()) => {
-            Some(compare::year_earlier(&cut).ok_or_else(|| bad("compare", compare::NEEDS_RANGE))?)
-        }
+        Some(()) => Some(
+            compare::year_earlier(&cut)
+                .ok_or_else(|| AppError::bad_query("compare", compare::NEEDS_RANGE))?,
+        ),
         None => None,
     };
     // From the in-memory cube, caught up with everything committed before this request; the
