@@ -863,7 +863,7 @@ both!(a_term_expires_by_itself, |app: TestApp| async move {
     assert_eq!(r["totals"]["grants"], 0, "{r}");
 
     // The applicant was warned before the end and told of it.
-    let told = kinds(&app.inbox(&lab.owner, 5).await);
+    let told = kinds(&app.inbox(&lab.owner, 6).await);
     assert_eq!(
         told[..2],
         ["grant_expired", "grant_term_expiring"],
