@@ -28,7 +28,9 @@ use crate::domain::calendar::china_date;
 use crate::domain::error::{require, require_state};
 
 pub mod calendar;
+pub mod import;
 pub use calendar::WorkingCalendar;
+pub use import::{HistoricInput, HistoricRegistration, ImportSource};
 
 #[cfg(test)]
 mod tests;
@@ -113,6 +115,9 @@ pub struct ContractData {
     /// The date a cancellation or revocation takes effect.
     pub ended_on: Option<NaiveDate>,
     pub end_reason: Option<String>,
+    /// Where a contract of the past came from; `None` for one registered on the platform.
+    #[serde(default)]
+    pub imported: Option<ImportSource>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -223,7 +228,14 @@ impl ContractTypeRef {
         refs: &ReferenceData,
     ) -> Result<ContractTypeRef, DomainError> {
         let mut v = Validation::new();
-        let parsed = parse_contract_type(&mut v, taxonomy, contract_type, subtype, refs);
+        let parsed = parse_contract_type(
+            &mut v,
+            Taxonomies::Current,
+            taxonomy,
+            contract_type,
+            subtype,
+            refs,
+        );
         v.finish()?;
         Ok(parsed.expect("a missing contract type recorded a field error"))
     }
@@ -242,8 +254,39 @@ impl ContractTypeRef {
     }
 }
 
+/// The taxonomies a registration may be classified under: new ones use only [`TAXONOMY`];
+/// contracts of the past, imported with their original classification, also the legacy one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Taxonomies {
+    Current,
+    CurrentOrLegacy,
+}
+
+impl Taxonomies {
+    fn allows(self, taxonomy: &str) -> bool {
+        taxonomy == TAXONOMY || (self == Taxonomies::CurrentOrLegacy && taxonomy == LEGACY_TAXONOMY)
+    }
+
+    fn refusal(self, taxonomy: &str) -> String {
+        match self {
+            Taxonomies::Current if taxonomy == LEGACY_TAXONOMY => format!(
+                "the {LEGACY_TAXONOMY} taxonomy is kept only for contracts registered under it; new registrations use {TAXONOMY}"
+            ),
+            Taxonomies::Current => format!(
+                "unknown taxonomy '{}': new registrations use {TAXONOMY}",
+                truncate(taxonomy)
+            ),
+            Taxonomies::CurrentOrLegacy => format!(
+                "unknown taxonomy '{}': expected {TAXONOMY} or {LEGACY_TAXONOMY}",
+                truncate(taxonomy)
+            ),
+        }
+    }
+}
+
 fn parse_contract_type(
     v: &mut Validation,
+    taxonomies: Taxonomies,
     taxonomy: &str,
     contract_type: &str,
     subtype: Option<&str>,
@@ -251,31 +294,21 @@ fn parse_contract_type(
 ) -> Option<ContractTypeRef> {
     // "No subtype" is written "" where the statistics report it, so "" reads as none here too.
     let subtype = subtype.filter(|s| !s.is_empty());
-    if taxonomy != TAXONOMY {
-        v.push(
-            "taxonomy",
-            if taxonomy == LEGACY_TAXONOMY {
-                format!("the {LEGACY_TAXONOMY} taxonomy is kept only for contracts registered under it; new registrations use {TAXONOMY}")
-            } else {
-                format!(
-                    "unknown taxonomy '{}': new registrations use {TAXONOMY}",
-                    truncate(taxonomy)
-                )
-            },
-        );
+    if !taxonomies.allows(taxonomy) {
+        v.push("taxonomy", taxonomies.refusal(taxonomy));
         // Types are judged within a taxonomy: checking them against another would only mislead.
         return None;
     }
     let rows: Vec<&ContractType> = refs
         .contract_types
         .iter()
-        .filter(|c| c.taxonomy == TAXONOMY && c.contract_type == contract_type)
+        .filter(|c| c.taxonomy == taxonomy && c.contract_type == contract_type)
         .collect();
     if rows.is_empty() {
         v.push(
             "contract_type",
             format!(
-                "unknown contract type '{}' in the {TAXONOMY} taxonomy",
+                "unknown contract type '{}' in the {taxonomy} taxonomy",
                 truncate(contract_type)
             ),
         );
@@ -316,7 +349,7 @@ fn parse_contract_type(
         Some(_) => {}
     }
     Some(ContractTypeRef {
-        taxonomy: TAXONOMY.to_string(),
+        taxonomy: taxonomy.to_string(),
         contract_type: contract_type.to_string(),
         subtype: subtype.map(str::to_string),
     })
@@ -475,10 +508,20 @@ impl ContractContent {
         refs: &ReferenceData,
         today: NaiveDate,
     ) -> Result<ContractContent, DomainError> {
+        Self::parse_under(input, refs, today, Taxonomies::Current)
+    }
+
+    pub(crate) fn parse_under(
+        input: ContractInput,
+        refs: &ReferenceData,
+        today: NaiveDate,
+        taxonomies: Taxonomies,
+    ) -> Result<ContractContent, DomainError> {
         let mut v = Validation::new();
 
         let contract_type = parse_contract_type(
             &mut v,
+            taxonomies,
             &input.taxonomy,
             &input.contract_type,
             input.contract_subtype.as_deref(),
@@ -560,12 +603,18 @@ impl ContractContent {
     /// The rules of [`ContractContent::parse`] that need no reference data, re-checked because
     /// the fields are public and content could be built by hand.
     fn check_rules(&self, today: NaiveDate) -> Result<(), DomainError> {
+        self.check_rules_under(today, Taxonomies::Current)
+    }
+
+    fn check_rules_under(
+        &self,
+        today: NaiveDate,
+        taxonomies: Taxonomies,
+    ) -> Result<(), DomainError> {
         let mut v = Validation::new();
-        if !self.contract_type.is_current() {
-            v.push(
-                "taxonomy",
-                format!("new registrations use the {TAXONOMY} taxonomy"),
-            );
+        let taxonomy = &self.contract_type.taxonomy;
+        if !taxonomies.allows(taxonomy) {
+            v.push("taxonomy", taxonomies.refusal(taxonomy));
         }
         check_distinct_parties(
             &mut v,
@@ -690,6 +739,12 @@ pub struct Payment {
 pub enum ContractAction {
     /// By a researcher or an institution admin of the seller, or a tech manager for a client.
     Submit(ContractContent),
+    /// By a registrar or a platform admin: a contract registered before the platform, straight
+    /// onto the register with its original dates and number.
+    Import {
+        source: ImportSource,
+        historic: HistoricRegistration,
+    },
     /// By the submitter, after a correction request; restarts the clock on `calendar`.
     Resubmit {
         content: ContractContent,
@@ -744,6 +799,13 @@ pub enum ContractAction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ContractEvent {
+    /// A contract of the past, on the register from its original registration date.
+    Imported {
+        source: ImportSource,
+        registration_number: String,
+        registered_on: NaiveDate,
+        content: ContractContent,
+    },
     Submitted {
         submitter_id: Uuid,
         submitter_organization_id: Option<Uuid>,
@@ -792,6 +854,7 @@ impl ContractEvent {
     /// The serde tag of the event.
     pub fn name(&self) -> &'static str {
         match self {
+            ContractEvent::Imported { .. } => "imported",
             ContractEvent::Submitted { .. } => "submitted",
             ContractEvent::Accepted { .. } => "accepted",
             ContractEvent::CorrectionRequested { .. } => "correction_requested",
@@ -919,7 +982,10 @@ impl esrs::Aggregate for ContractRegistration {
         let Command { actor, now, action } = command;
         let event = match (&state.contract, action) {
             (None, ContractAction::Submit(content)) => submit(&actor, now, content)?,
-            (Some(_), ContractAction::Submit(_)) => {
+            (None, ContractAction::Import { source, historic }) => {
+                import::import(&actor, now, source, historic)?
+            }
+            (Some(_), ContractAction::Submit(_) | ContractAction::Import { .. }) => {
                 return Err(DomainError::conflict(
                     "contract registration already exists",
                 ))
@@ -935,35 +1001,55 @@ impl esrs::Aggregate for ContractRegistration {
     }
 
     fn apply_event(mut state: Self::State, payload: Self::Event) -> Self::State {
-        let Recorded { at, event, .. } = payload;
-        if let ContractEvent::Submitted {
+        let Recorded { at, event, actor } = payload;
+        let new = |submitter_id, submitter_organization_id, content| ContractData {
             submitter_id,
             submitter_organization_id,
+            status: ContractStatus::Submitted,
             content,
-        } = event
-        {
-            state.contract = Some(ContractData {
+            accepted_on: None,
+            due_on: None,
+            correction_reasons: Vec::new(),
+            corrections: 0,
+            expert_opinion: None,
+            registration_number: None,
+            registered_on: None,
+            refusal: None,
+            amendments: Vec::new(),
+            payments: Vec::new(),
+            ended_on: None,
+            end_reason: None,
+            imported: None,
+            created_at: at,
+            updated_at: at,
+        };
+        let event = match event {
+            ContractEvent::Submitted {
                 submitter_id,
                 submitter_organization_id,
-                status: ContractStatus::Submitted,
                 content,
-                accepted_on: None,
-                due_on: None,
-                correction_reasons: Vec::new(),
-                corrections: 0,
-                expert_opinion: None,
-                registration_number: None,
-                registered_on: None,
-                refusal: None,
-                amendments: Vec::new(),
-                payments: Vec::new(),
-                ended_on: None,
-                end_reason: None,
-                created_at: at,
-                updated_at: at,
-            });
-            return state;
-        }
+            } => {
+                state.contract = Some(new(submitter_id, submitter_organization_id, content));
+                return state;
+            }
+            ContractEvent::Imported {
+                source,
+                registration_number,
+                registered_on,
+                content,
+            } => {
+                // The operator who imported it stands as its submitter: the one to ask about it.
+                state.contract = Some(ContractData {
+                    status: ContractStatus::Registered,
+                    registration_number: Some(registration_number),
+                    registered_on: Some(registered_on),
+                    imported: Some(source),
+                    ..new(actor.user_id, actor.organization_id, content)
+                });
+                return state;
+            }
+            other => other,
+        };
         // The decider never emits anything before `Submitted`; applying stays total rather than
         // panicking in the middle of a rebuild.
         let Some(c) = state.contract.as_mut() else {
@@ -971,7 +1057,7 @@ impl esrs::Aggregate for ContractRegistration {
         };
         c.updated_at = at;
         match event {
-            ContractEvent::Submitted { .. } => {}
+            ContractEvent::Submitted { .. } | ContractEvent::Imported { .. } => {}
             ContractEvent::Accepted {
                 accepted_on,
                 due_on,
@@ -1072,8 +1158,8 @@ fn decide(
     let today = china_date(now);
     let registrar = actor.role == Role::Registrar && !actor.is_system();
     match action {
-        ContractAction::Submit(_) => {
-            unreachable!("submission is decided before an existing registration is")
+        ContractAction::Submit(_) | ContractAction::Import { .. } => {
+            unreachable!("creation is decided before an existing registration is")
         }
 
         ContractAction::Resubmit { content, calendar } => {

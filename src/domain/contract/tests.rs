@@ -8,6 +8,8 @@ use super::*;
 use crate::domain::reference::{sample, ContractType, Named, ZoneCode};
 use crate::domain::{Actor, Command, DomainError, Recorded, Role};
 
+mod import;
+
 // ---------------------------------------------------------------------------------------------
 // Cast: a university lab sells a licence to a company; a researcher of the lab submits, a tech
 // manager of an agency could submit for a client, and two registrars of the registration bureau
@@ -2862,6 +2864,7 @@ fn every_event_moves_updated_at_and_sets_what_it_says() {
             ContractEvent::CorrectionRequested { .. } => ContractStatus::CorrectionRequested,
             ContractEvent::ExpertReviewed { .. } => ContractStatus::ExpertReview,
             ContractEvent::Registered { .. }
+            | ContractEvent::Imported { .. }
             | ContractEvent::Amended { .. }
             | ContractEvent::PaymentRecorded { .. } => ContractStatus::Registered,
             ContractEvent::Refused { .. } => ContractStatus::Refused,

@@ -1,6 +1,7 @@
 //! What each contract event contributes to the statistics, as signed deltas ("facts").
 //!
-//! A registration adds the contract (+1, its amounts) on its registration date. An amendment
+//! A registration (or the import of a contract registered before the platform) adds the
+//! contract (+1, its amounts) on its registration date. An amendment
 //! retracts the contract as it was (−1, old amounts, old parties) and adds it as it is now (+1,
 //! new amounts, new parties) on the amendment's date, so every cut moves by exactly the
 //! difference. Cancellation and revocation retract it on their date. Every fact also carries the
@@ -124,7 +125,11 @@ pub fn facts_for(
         }
     };
     match (event, before) {
-        (ContractEvent::Registered { registered_on, .. }, _) => {
+        (
+            ContractEvent::Registered { registered_on, .. }
+            | ContractEvent::Imported { registered_on, .. },
+            _,
+        ) => {
             vec![fact(after, 1, 1, *registered_on)]
         }
         (ContractEvent::Amended { amendment }, Some(before)) => vec![

@@ -33,14 +33,20 @@ impl Projection for RegistrationNumbers {
     }
 
     async fn apply(&self, conn: &mut Conn<'_>, event: &LoggedEvent) -> Result<(), StoreError> {
-        if event.aggregate_type != ContractRegistration::NAME || event.event_type != "registered" {
+        if event.aggregate_type != ContractRegistration::NAME
+            || !matches!(event.event_type.as_str(), "registered" | "imported")
+        {
             return Ok(());
         }
         let recorded: Recorded<ContractEvent> = event.recorded()?;
-        let ContractEvent::Registered {
+        let (ContractEvent::Registered {
             registration_number,
             ..
-        } = recorded.event
+        }
+        | ContractEvent::Imported {
+            registration_number,
+            ..
+        }) = recorded.event
         else {
             return Ok(());
         };
