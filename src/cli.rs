@@ -1,4 +1,5 @@
-//! Operator commands: `techmarket` (serve), `techmarket user add`, `techmarket projections rebuild`.
+//! Operator commands: `techmarket` (serve), `techmarket user add`, `techmarket projections rebuild`,
+//! `techmarket contracts import`.
 
 use clap::{Parser, Subcommand};
 use secrecy::SecretString;
@@ -8,7 +9,9 @@ use chrono::Utc;
 
 use crate::accounts::{self, admin, OPERATOR};
 use crate::config::Settings;
+use crate::contract_import::{Batch, Format, Importer};
 use crate::domain::user::{login_email, NewUser, RegistrationInput};
+use crate::domain::Actor;
 use crate::domain::{DomainError, Role};
 use crate::error::AppError;
 use crate::projections::rebuild;
@@ -16,6 +19,7 @@ use crate::projections::search::{index_dir, indexer, SearchError, SearchIndex};
 use crate::projections::Projections;
 use crate::startup::Application;
 use crate::store::accounts::{self as account_rows, User, UserFilter};
+use crate::store::aggregates::EventStoreOf;
 use crate::store::{reference, Db};
 
 #[derive(Parser)]
@@ -47,6 +51,27 @@ pub enum Cmd {
     Mail {
         #[command(subcommand)]
         command: MailCmd,
+    },
+    /// The technology-contract register.
+    Contracts {
+        #[command(subcommand)]
+        command: ContractsCmd,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ContractsCmd {
+    /// Import contracts registered before the platform, from CSV or JSON lines (.jsonl): the
+    /// whole file or, when any row is at fault, nothing; a file imported twice changes nothing.
+    Import {
+        /// The file; its extension says the format (.csv, .jsonl or .ndjson).
+        file: std::path::PathBuf,
+        /// The registrar or platform admin on whose behalf the contracts are imported.
+        #[arg(long = "as", value_name = "EMAIL")]
+        as_email: String,
+        /// Check the file and report, import nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -268,11 +293,16 @@ async fn user_command(db: &Db, settings: &Settings, command: UserCmd) -> anyhow:
 fn describe(e: &AppError) -> String {
     let mut out = e.to_string();
     let fields = match e {
-        AppError::Unprocessable(f) | AppError::Domain(DomainError::Invalid(f)) => f.as_slice(),
+        AppError::Unprocessable(f)
+        | AppError::Domain(DomainError::Invalid(f))
+        | AppError::InvalidFile { errors: f, .. } => f.as_slice(),
         _ => &[],
     };
     for f in fields {
-        out.push_str(&format!("\n  {}: {}", f.field, f.message));
+        match f.line {
+            Some(line) => out.push_str(&format!("\n  line {line}, {}: {}", f.field, f.message)),
+            None => out.push_str(&format!("\n  {}: {}", f.field, f.message)),
+        }
     }
     out
 }
@@ -331,6 +361,64 @@ async fn mail_command(db: &Db, command: MailCmd) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn contracts_command(db: &Db, command: ContractsCmd) -> anyhow::Result<()> {
+    let ContractsCmd::Import {
+        file,
+        as_email,
+        dry_run,
+    } = command;
+    let user = by_email(db, &as_email).await?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let format = Format::from_file_name(&name).ok_or_else(|| {
+        anyhow::anyhow!("{name}: name the format by the extension: .csv, .jsonl or .ndjson")
+    })?;
+    let body =
+        std::fs::read(&file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let refs = reference::load(db).await?;
+    let contracts = EventStoreOf::new(
+        db,
+        &Projections::standard(),
+        std::sync::Arc::new(tokio::sync::Notify::new()),
+    );
+    let importer = Importer {
+        db,
+        contracts: &contracts,
+        refs: &refs,
+    };
+    let actor = Actor {
+        user_id: user.id,
+        role: user.role,
+        organization_id: user.organization_id,
+    };
+    let batch = Batch {
+        file: &name,
+        format,
+        body: &body,
+        dry_run,
+    };
+    let report = importer
+        .run(actor, Utc::now(), batch)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+    println!(
+        "{}: {} contracts; {} {}, {} already on the register (batch {})",
+        report.file,
+        report.rows,
+        report.imported,
+        if report.dry_run {
+            "would be imported (dry run: nothing was)"
+        } else {
+            "imported"
+        },
+        report.unchanged,
+        report.batch_id
+    );
+    Ok(())
+}
+
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Cmd::Serve) {
         Cmd::Serve => {
@@ -348,6 +436,10 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Cmd::Mail { command } => {
             let db = open_store(&settings).await?;
             mail_command(&db, command).await?;
+        }
+        Cmd::Contracts { command } => {
+            let db = open_store(&settings).await?;
+            contracts_command(&db, command).await?;
         }
         Cmd::Projections {
             command: ProjectionsCmd::Rebuild,

@@ -19,6 +19,12 @@ pub enum AppError {
     },
     #[error("validation failed")]
     Unprocessable(Vec<FieldError>),
+    /// 422 for an uploaded file: its faults, each on its line, and what became of the file.
+    #[error("{detail}")]
+    InvalidFile {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
@@ -120,7 +126,7 @@ impl AppError {
     fn kind(&self) -> (StatusCode, &'static str, &'static str) {
         use AppError::*;
         match self {
-            Domain(DomainError::Invalid(_)) | Unprocessable(_) => (
+            Domain(DomainError::Invalid(_)) | Unprocessable(_) | InvalidFile { .. } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "validation",
                 "The request is not valid",
@@ -230,7 +236,7 @@ impl AppError {
     fn field_errors(&self) -> &[FieldError] {
         match self {
             AppError::Domain(DomainError::Invalid(e)) | AppError::Unprocessable(e) => e,
-            AppError::BadRequest { errors, .. } => errors,
+            AppError::BadRequest { errors, .. } | AppError::InvalidFile { errors, .. } => errors,
             _ => &[],
         }
     }

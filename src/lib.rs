@@ -6,6 +6,7 @@
 //! - `projections/`: read models built from the log (SQL tables and the search index), and
 //!   their rebuild.
 //! - `policies/`: what happens by rule rather than by request (demands expiring).
+//! - `contract_import/`: the register's past brought in from a file (admin route and CLI).
 //! - `routes/`: the HTTP API, one module per route group; `http/` and `auth/` are its plumbing.
 
 pub mod accounts;
@@ -14,6 +15,7 @@ pub mod broker;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod contract_import;
 pub mod domain;
 pub mod error;
 pub mod http;

@@ -5,6 +5,9 @@ use serde::Serialize;
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    /// The line of an uploaded file the fault is on (an import), counting from 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
 }
 
 impl FieldError {
@@ -12,6 +15,15 @@ impl FieldError {
         Self {
             field: field.into(),
             message: message.into(),
+            line: None,
+        }
+    }
+
+    /// The same fault, placed on a line of an uploaded file.
+    pub fn on_line(self, line: u64) -> Self {
+        Self {
+            line: Some(line),
+            ..self
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP API, one module per route group. Base path `/api/v1` except the service routes.
 
 pub mod auth;
+pub mod contract_imports;
 pub mod contracts;
 pub mod demands;
 pub mod event_stream;
@@ -66,6 +67,7 @@ routes! {
     delete "/api/v1/me/saved-searches/{id}" => saved_searches::delete;
     get "/api/v1/admin/mail/dead" => notifications::dead_mail;
     post "/api/v1/admin/mail/{id}/retry" => notifications::retry_mail;
+    post "/api/v1/admin/contract-imports" => contract_imports::import;
     post "/api/v1/invitations/accept" => membership::accept;
 
     get "/api/v1/users" => users::find;

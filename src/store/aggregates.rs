@@ -80,6 +80,15 @@ where
         self.signalled(outcome)
     }
 
+    /// Starts new streams with events already decided (each against an empty stream), in one
+    /// transaction: all of them or, when any exists already or anything fails, none.
+    pub async fn start_streams(&self, streams: Vec<(Uuid, Vec<A::Event>)>) -> Result<(), AppError> {
+        self.store.create_streams(streams).await?;
+        self.appended.notify_waiters();
+        self.appended.notify_one();
+        Ok(())
+    }
+
     /// As [`execute`](Self::execute) for a command on an existing stream on behalf of a person:
     /// a stream the command's actor may not see is 404, before any version or rule is compared.
     pub async fn execute_visible<X: Send>(

@@ -48,6 +48,101 @@ impl<A: Aggregate> SqlEventStore<A> {
     }
 }
 
+impl<A> SqlEventStore<A>
+where
+    A: Aggregate,
+    A::Event: LoggableEvent,
+{
+    /// Starts new streams, all in one transaction: every stream is written or none is. A stream
+    /// that exists already makes the whole append a [`StoreError::Conflict`].
+    pub async fn create_streams(
+        &self,
+        streams: Vec<(Uuid, Vec<A::Event>)>,
+    ) -> Result<Vec<StoreEvent<A::Event>>, StoreError> {
+        let occurred_on = Utc::now();
+        let mut pending: Vec<Pending<A::Event>> = Vec::new();
+        for (id, events) in streams {
+            pending.extend(self.pending(id, 1, events, occurred_on)?);
+        }
+        if !pending.is_empty() {
+            self.append(&pending).await?;
+        }
+        Ok(pending.into_iter().map(|p| p.stored).collect())
+    }
+
+    /// The events of one stream, numbered from `first`, with their log entries.
+    fn pending(
+        &self,
+        aggregate_id: Uuid,
+        first: i32,
+        events: Vec<A::Event>,
+        occurred_on: chrono::DateTime<Utc>,
+    ) -> Result<Vec<Pending<A::Event>>, StoreError> {
+        Ok(events
+            .into_iter()
+            .zip(first..)
+            .map(|(payload, sequence_number)| {
+                let id = Uuid::now_v7();
+                let actor: Actor = payload.actor();
+                let entry = LoggedEvent {
+                    position: 0,
+                    event_id: id,
+                    aggregate_type: A::NAME.to_string(),
+                    aggregate_id,
+                    version: sequence_number,
+                    event_type: payload.event_type().to_string(),
+                    actor_id: actor.user_id,
+                    actor_role: actor.role.as_str().to_string(),
+                    recorded_at: occurred_on,
+                    payload: serde_json::value::to_raw_value(&payload)?,
+                };
+                Ok(Pending {
+                    stored: StoreEvent {
+                        id,
+                        aggregate_id,
+                        payload,
+                        occurred_on,
+                        sequence_number,
+                        version: None,
+                    },
+                    entry,
+                })
+            })
+            .collect::<Result<Vec<_>, serde_json::Error>>()?)
+    }
+
+    /// Writes the events, their log entries and the inline projections in one transaction.
+    async fn append(&self, pending: &[Pending<A::Event>]) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_append().await?;
+        let mut conn = tx.conn();
+        let mut entries: Vec<LoggedEvent> = Vec::with_capacity(pending.len());
+        // A few hundred events a statement keeps within either backend's limit on parameters.
+        for chunk in pending.chunks(APPEND_CHUNK) {
+            let positions = insert(&mut conn, &self.table, chunk)
+                .await
+                .map_err(|e| match e {
+                    StoreError::Database(e) if is_unique_violation(&e) => StoreError::Conflict,
+                    other => other,
+                })?;
+            entries.extend(
+                chunk
+                    .iter()
+                    .zip(positions)
+                    .map(|(p, position)| LoggedEvent {
+                        position,
+                        ..p.entry.clone()
+                    }),
+            );
+        }
+        self.projections.apply_all(&mut conn, &entries).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Events per insert statement (eight parameters each).
+const APPEND_CHUNK: usize = 500;
+
 struct AggregateLock(#[allow(dead_code)] tokio::sync::OwnedMutexGuard<()>);
 impl UnlockOnDrop for AggregateLock {}
 
@@ -114,59 +209,13 @@ where
         aggregate_state: &mut AggregateState<A::State>,
         events: Vec<A::Event>,
     ) -> Result<Vec<StoreEvent<A::Event>>, StoreError> {
-        let occurred_on = Utc::now();
         let aggregate_id = *aggregate_state.id();
-        let mut pending = Vec::with_capacity(events.len());
-        for payload in events {
-            let id = Uuid::now_v7();
-            let sequence_number = aggregate_state.next_sequence_number();
-            let actor: Actor = payload.actor();
-            let entry = LoggedEvent {
-                position: 0,
-                event_id: id,
-                aggregate_type: A::NAME.to_string(),
-                aggregate_id,
-                version: sequence_number,
-                event_type: payload.event_type().to_string(),
-                actor_id: actor.user_id,
-                actor_role: actor.role.as_str().to_string(),
-                recorded_at: occurred_on,
-                payload: serde_json::value::to_raw_value(&payload)?,
-            };
-            pending.push(Pending {
-                stored: StoreEvent {
-                    id,
-                    aggregate_id,
-                    payload,
-                    occurred_on,
-                    sequence_number,
-                    version: None,
-                },
-                entry,
-            });
-        }
+        let first = aggregate_state.next_sequence_number();
+        let pending = self.pending(aggregate_id, first, events, Utc::now())?;
         if pending.is_empty() {
             return Ok(Vec::new());
         }
-
-        let mut tx = self.db.begin_append().await?;
-        let mut conn = tx.conn();
-        let positions = insert(&mut conn, &self.table, &pending)
-            .await
-            .map_err(|e| match e {
-                StoreError::Database(e) if is_unique_violation(&e) => StoreError::Conflict,
-                other => other,
-            })?;
-        let entries: Vec<LoggedEvent> = pending
-            .iter()
-            .zip(positions)
-            .map(|(p, position)| LoggedEvent {
-                position,
-                ..p.entry.clone()
-            })
-            .collect();
-        self.projections.apply_all(&mut conn, &entries).await?;
-        tx.commit().await?;
+        self.append(&pending).await?;
         drop(aggregate_state.take_lock());
         Ok(pending.into_iter().map(|p| p.stored).collect())
     }

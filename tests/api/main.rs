@@ -9,6 +9,7 @@ mod bad_input;
 mod broker;
 mod demands;
 mod event_stream;
+mod import;
 mod listings;
 mod log_and_projections;
 mod mail;
