@@ -26,6 +26,7 @@ pub(super) async fn index(req: HttpRequest) -> HttpResponse {
             "version": version,
             "links": {
                 "api": "/api/v1",
+                "dashboard": "/dashboard",
                 "docs": "/docs/",
                 "openapi": "/api-spec/openapi.yaml",
                 "health": "/healthz",

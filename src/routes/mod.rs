@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod contract_imports;
 pub mod contracts;
+pub mod dashboard;
 pub mod demands;
 pub mod event_stream;
 pub mod events;
@@ -46,6 +47,9 @@ macro_rules! routes {
 routes! {
     get "/" => front::index;
     get "/docs" => front::docs_redirect;
+    get "/dashboard" => dashboard::page;
+    get "/dashboard/dashboard.js" => dashboard::script;
+    get "/dashboard/dashboard.css" => dashboard::style;
     get "/healthz" => health::healthz;
     get "/readyz" => health::readyz;
     get "/api-spec/openapi.yaml" => spec::openapi;

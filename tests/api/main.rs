@@ -7,6 +7,7 @@ mod accounts;
 mod alerts;
 mod bad_input;
 mod broker;
+mod dashboard;
 mod demands;
 mod event_stream;
 mod import;
