@@ -14,7 +14,6 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::domain::calendar::china_date;
-use crate::domain::contract::import::stream_id;
 use crate::domain::contract::{
     ContractAction, ContractData, ContractRegistration, ContractState, HistoricRegistration,
     ImportSource,
@@ -136,48 +135,41 @@ impl Importer<'_> {
             }
         }
 
-        let existing = self.existing(&valid).await?;
+        // Idempotent by registration number: the register's guard on numbers says which
+        // contract holds each, and a holder imported with the same content is this very row.
         let holders = self.holders(&valid).await?;
+        let existing = self
+            .contracts_of(holders.values().copied().collect())
+            .await?;
         let mut outcomes = Vec::with_capacity(valid.len());
         let mut streams = Vec::new();
         for (line, h) in valid {
-            let id = stream_id(&h.registration_number);
-            if let Some(holder) = holders.get(&h.registration_number).filter(|c| **c != id) {
-                faults.push(
-                    FieldError::new(
-                        "registration_number",
-                        format!(
-                            "{} is already on the register, held by contract {holder}",
-                            h.registration_number
-                        ),
-                    )
-                    .on_line(line),
-                );
+            if let Some(&holder) = holders.get(&h.registration_number) {
+                let before = existing.get(&holder);
+                let fault = match before {
+                    Some(before) if same_import(before, &h) => {
+                        outcomes.push(RowOutcome {
+                            line,
+                            registration_number: h.registration_number,
+                            contract_id: holder,
+                            outcome: "unchanged",
+                        });
+                        continue;
+                    }
+                    Some(before) if before.imported.is_some() => format!(
+                        "{} was imported before (contract {holder}) with other content; \
+                         amend that contract rather than importing it again",
+                        h.registration_number
+                    ),
+                    _ => format!(
+                        "{} is already on the register, held by contract {holder}",
+                        h.registration_number
+                    ),
+                };
+                faults.push(FieldError::new("registration_number", fault).on_line(line));
                 continue;
             }
-            if let Some(before) = existing.get(&id) {
-                if same_import(before, &h) {
-                    outcomes.push(RowOutcome {
-                        line,
-                        registration_number: h.registration_number,
-                        contract_id: id,
-                        outcome: "unchanged",
-                    });
-                } else {
-                    faults.push(
-                        FieldError::new(
-                            "registration_number",
-                            format!(
-                                "{} was imported before (contract {id}) with other content; \
-                                 amend that contract rather than importing it again",
-                                h.registration_number
-                            ),
-                        )
-                        .on_line(line),
-                    );
-                }
-                continue;
-            }
+            let id = Uuid::now_v7();
             let source = ImportSource {
                 batch_id,
                 file: batch.file.to_string(),
@@ -228,8 +220,8 @@ impl Importer<'_> {
                 .await
                 .map_err(|e| match e {
                     AppError::Conflict(_) => AppError::Conflict(
-                        "another import put some of these contracts on the register at the same \
-                         time; nothing of this file was imported: send it again"
+                        "another import or registration took some of these registration numbers \
+                         at the same time; nothing of this file was imported: send it again"
                             .into(),
                     ),
                     other => other,
@@ -247,15 +239,8 @@ impl Importer<'_> {
         })
     }
 
-    /// The contracts already in the streams these rows would start.
-    async fn existing(
-        &self,
-        rows: &[(u64, HistoricRegistration)],
-    ) -> Result<HashMap<Uuid, ContractData>, AppError> {
-        let ids: Vec<Uuid> = rows
-            .iter()
-            .map(|(_, h)| stream_id(&h.registration_number))
-            .collect();
+    /// The contracts with these ids, by id.
+    async fn contracts_of(&self, ids: Vec<Uuid>) -> Result<HashMap<Uuid, ContractData>, AppError> {
         let mut rc = self.db.read().await?;
         let found =
             doc::get_many::<ContractData>(&mut rc.conn(), contract_stats::TABLE, &ids).await?;

@@ -4,8 +4,8 @@
 //!
 //! An imported contract starts on the register (one `Imported` event, naming the batch and the
 //! line it came from) and from then on is a registration like any other: it can be amended, take
-//! payments, be cancelled or revoked. Its stream id is derived from its registration number
-//! ([`stream_id`]), which is what makes importing the same file twice change nothing.
+//! payments, be cancelled or revoked. Registration numbers are unique on the register, which is
+//! what lets a second import of the same file find the first instead of registering it again.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -62,15 +62,6 @@ pub struct HistoricRegistration {
     pub registration_number: String,
     pub registered_on: NaiveDate,
     pub content: ContractContent,
-}
-
-/// The namespace of [`stream_id`]'s UUIDv5s.
-const IMPORT_NAMESPACE: Uuid = Uuid::from_u128(0x5f1c_9a0e_7d3b_4c8e_a2f6_0b9d_4e71_c3a5);
-
-/// The stream an imported registration number lives in: the same number always lands in the
-/// same stream, so a second import of it finds the first instead of registering it again.
-pub fn stream_id(registration_number: &str) -> Uuid {
-    Uuid::new_v5(&IMPORT_NAMESPACE, registration_number.as_bytes())
 }
 
 impl HistoricRegistration {

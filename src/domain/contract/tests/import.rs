@@ -2,7 +2,6 @@
 //! an ordinary registration from then on.
 
 use super::*;
-use crate::domain::contract::import::stream_id;
 
 /// A contract of 2021, under the 2001 taxonomy, between parties with no organization here.
 fn historic_input() -> HistoricInput {
@@ -220,10 +219,4 @@ fn an_imported_contract_is_amended_paid_and_cancelled_like_any_other() {
         },
     );
     assert_eq!(story.contract().status, ContractStatus::Cancelled);
-}
-
-#[test]
-fn the_stream_of_a_registration_number_is_fixed() {
-    assert_eq!(stream_id("2021500106000042"), stream_id("2021500106000042"));
-    assert_ne!(stream_id("2021500106000042"), stream_id("2021500106000043"));
 }
