@@ -1,5 +1,8 @@
 //! Request plumbing shared by every route: strict JSON bodies and query strings that report the
-//! offending field, `If-Match`, `Idempotency-Key`, and opaque cursors.
+//! offending field, `If-Match`, `Idempotency-Key`, opaque cursors, and (`negotiate`) the
+//! representation a report is asked for.
+
+pub mod negotiate;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;

@@ -2,8 +2,8 @@
 //! draft an agreed negotiation pre-fills), the registrar's decisions with their deadlines, and
 //! what follows registration (amendments, payments, cancellation, revocation).
 
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -16,10 +16,11 @@ use crate::domain::contract::{
 };
 use crate::domain::{Actor, Command, FieldError, Role};
 use crate::error::AppError;
+use crate::http::negotiate::{negotiate, Format, XLSX};
 use crate::http::{
     decode_cursor, decode_offset, encode_offset, etag, page_limit, Body, IfMatch, Page, Query,
 };
-use crate::projections::contract_stats::{self, ContractRow, Lookup};
+use crate::projections::contract_stats::{self, workbook, ContractRow, Lookup};
 use crate::projections::listing_catalogue;
 use crate::startup::AppState;
 use crate::store::accounts;
@@ -548,12 +549,22 @@ fn lookup_of(q: &QueueQuery) -> Result<Lookup, AppError> {
 pub(super) async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
+    req: HttpRequest,
     q: Query<QueueQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = q.0;
     let limit = page_limit(q.limit)?;
     let mut lookup = lookup_of(&q)?;
     let status = q.state.map(|s| s.as_str());
+    match negotiate(&req)? {
+        Format::Json => {}
+        Format::Xlsx => return download(&state, &auth.0, &q, status, lookup).await,
+        Format::Csv => {
+            return Err(AppError::NotAcceptable(format!(
+                "the queue is application/json or {XLSX}"
+            )))
+        }
+    }
     if !lookup.is_empty() {
         // A lookup is ordered by deadline, so its pages go by position in that order.
         lookup.offset = decode_offset(q.cursor.as_deref(), MAX_LOOKUP_OFFSET)? as i64;
@@ -597,4 +608,68 @@ pub(super) async fn list(
         items,
         next_cursor: page.next_cursor,
     }))
+}
+
+/// The most contracts one download holds; past this, narrow the lookup.
+const MAX_DOWNLOAD_ROWS: usize = 20_000;
+
+/// The whole queue (or lookup) as a workbook, in the order its pages go, regardless of `limit`
+/// and `cursor`: what a registrar takes away to work through or hand over.
+async fn download(
+    state: &AppState,
+    viewer: &Actor,
+    q: &QueueQuery,
+    status: Option<&str>,
+    mut lookup: Lookup,
+) -> Result<HttpResponse, AppError> {
+    const PAGE: i64 = 500;
+    let mut rows: Vec<ContractRow> = Vec::new();
+    let mut before = None;
+    let mut conn = state.db.read().await?;
+    loop {
+        let page =
+            contract_stats::queue(&mut conn.conn(), viewer, status, before, &lookup, PAGE).await?;
+        let full = page.len() as i64 == PAGE;
+        before = page.last().map(|r| r.id);
+        lookup.offset += page.len() as i64;
+        rows.extend(page);
+        if !full || rows.len() >= MAX_DOWNLOAD_ROWS {
+            break;
+        }
+    }
+    let truncated = rows.len() > MAX_DOWNLOAD_ROWS;
+    rows.truncate(MAX_DOWNLOAD_ROWS);
+    let now = state.clock.now();
+    let mut parameters = vec![
+        ("导出时间", now.to_rfc3339()),
+        (
+            "状态",
+            q.state.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        ),
+        ("关键词", q.q.clone().unwrap_or_default()),
+        (
+            "登记编号",
+            q.registration_number.clone().unwrap_or_default(),
+        ),
+        (
+            "机构",
+            q.organization_id.map(|o| o.to_string()).unwrap_or_default(),
+        ),
+        ("笔数", rows.len().to_string()),
+    ];
+    if truncated {
+        parameters.push((
+            "注意",
+            format!("只含前 {MAX_DOWNLOAD_ROWS} 笔；请缩小查询范围"),
+        ));
+    }
+    let bytes = workbook::queue_to_xlsx(&rows, china_date(now), &parameters)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(HttpResponse::Ok()
+        .content_type(XLSX)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"contracts.xlsx\"",
+        ))
+        .body(bytes))
 }

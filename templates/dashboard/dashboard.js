@@ -445,7 +445,7 @@
   }
 
   // A link cannot send the bearer token: fetch the file, then hand the browser a blob to save.
-  async function download(path, accept, name, serverName) {
+  async function download(path, accept, name, serverName, errorId = 'stats-error') {
     say($('notice'), '');
     try {
       const resp = await api(path, { headers: { Accept: accept } });
@@ -460,7 +460,7 @@
       setTimeout(() => URL.revokeObjectURL(url), 60000);
       say($('notice'), '已下载 ' + file);
     } catch (err) {
-      say($('stats-error'), explain(err));
+      say($(errorId), explain(err));
     }
   }
 
@@ -542,6 +542,12 @@
     fillSelect('q-state', Object.entries(STATUSES));
     $('queue-filters').addEventListener('submit', (e) => { e.preventDefault(); loadQueue(false); });
     $('queue-more').addEventListener('click', () => loadQueue(true));
+    // The whole list as the filters find it, not just the pages shown.
+    $('queue-download').addEventListener('click', () => {
+      const p = queueQuery();
+      p.delete('limit');
+      download('/contracts?' + p, XLSX, 'contracts.xlsx', true, 'queue-error');
+    });
   }
 
   // ---- the grant register --------------------------------------------------------------

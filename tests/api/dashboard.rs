@@ -540,6 +540,29 @@ both!(dashboard_in_a_real_browser, |app: TestApp| async move {
         Some(first.as_str())
     );
     browser.screenshot("queue").await;
+    // The queue as found, downloaded: the same rows as the API's workbook (its second sheet
+    // says when each was made, so only the first is compared).
+    c.find(Locator::Id("queue-download"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let book = sheets(browser.downloaded("contracts.xlsx").await);
+    let r = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/contracts?registration_number={first_number}"
+        )))
+        .bearer_auth(&registrar.token)
+        .header("Accept", xlsx)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let api_book = sheets(r.bytes().await.unwrap().to_vec());
+    assert_eq!(book[0], api_book[0]);
+    assert_eq!(book[0].1.len(), 2, "a header and the contract found");
     sign_out(c).await;
 
     // An institution admin without an organization: no statistics tab, and the grant register

@@ -430,3 +430,77 @@ both!(
         );
     }
 );
+
+both!(
+    the_registrars_queue_downloads_as_a_workbook,
+    |app: TestApp| async move {
+        use calamine::{Data, Reader};
+        let registrar = app.user(Role::Registrar, None).await;
+        let (s, v) = upload(
+            &app,
+            &registrar.token,
+            "text/csv",
+            "file=history.csv",
+            history_csv(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+        let fetch = |query: &'static str, token: String| {
+            let app = &app;
+            async move {
+                app.client
+                    .get(app.url(&format!("/api/v1/contracts?{query}")))
+                    .bearer_auth(token)
+                    .header("Accept", xlsx)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        // A lookup, whole: the limit pages the JSON, not the download.
+        let r = fetch("q=重庆&limit=1", registrar.token.clone()).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["content-type"], xlsx);
+        let bytes = r.bytes().await.unwrap().to_vec();
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(book.sheet_names(), ["登记队列", "参数"]);
+        let rows: Vec<Vec<Data>> = book
+            .worksheet_range("登记队列")
+            .unwrap()
+            .rows()
+            .map(|r| r.to_vec())
+            .collect();
+        assert_eq!(rows.len(), 4, "a header and the three contracts");
+        assert_eq!(rows[0][13], Data::String("成交额（万元）".into()));
+        let by_number = |n: &str| {
+            rows.iter()
+                .find(|r| r[0] == Data::String(n.into()))
+                .unwrap()
+        };
+        let first = by_number("2020500106000001");
+        assert_eq!(first[1], Data::String("页岩气压裂工艺咨询".into()));
+        assert_eq!(first[2], Data::String("registered".into()));
+        assert_eq!(first[8], Data::String("2020-03-20".into()));
+        assert_eq!(first[11], Data::Float(14_500_050.0));
+        assert_eq!(first[13], Data::Float(14.50005));
+        // Only what the JSON would show: a stranger's queue is empty.
+        let outsider = app.user(Role::Researcher, None).await;
+        let r = fetch("q=重庆", outsider.token.clone()).await;
+        let bytes = r.bytes().await.unwrap().to_vec();
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(book.worksheet_range("登记队列").unwrap().rows().count(), 1);
+        // CSV is not offered for the queue.
+        let r = app
+            .client
+            .get(app.url("/api/v1/contracts"))
+            .bearer_auth(&registrar.token)
+            .header("Accept", "text/csv")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_ACCEPTABLE);
+    }
+);

@@ -15,7 +15,7 @@ use crate::projections::contract_stats::workbook;
 use crate::startup::AppState;
 
 use super::cut::as_of_of;
-use super::negotiate::XLSX;
+use crate::http::negotiate::XLSX;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

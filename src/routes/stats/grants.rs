@@ -16,7 +16,7 @@ use crate::projections::ownership_register::query::{
 };
 use crate::startup::AppState;
 
-use super::negotiate::{negotiate, Format};
+use crate::http::negotiate::{negotiate, Format};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

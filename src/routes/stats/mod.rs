@@ -1,11 +1,10 @@
 //! `GET /stats/contracts`: technology-contract statistics (技术合同成交额), any cut, JSON, CSV
 //! or Excel; the year's standard tables (`annual`); the ownership-grant register's reports
-//! (`grants`). The query is checked in `cut`, the representation chosen in `negotiate`.
+//! (`grants`). The query is checked in `cut`, the representation chosen in `http::negotiate`.
 
 mod annual;
 mod cut;
 mod grants;
-mod negotiate;
 
 pub(super) use annual::annual_report;
 pub(super) use grants::ownership_grants;
@@ -21,12 +20,12 @@ use serde_json::{Map, Value};
 use crate::auth::Authenticated;
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::http::negotiate::{negotiate, Format, XLSX};
 use crate::http::Query;
 use crate::projections::contract_stats::query::{self, Cut, DateBasis, Granularity, Line, Totals};
 use crate::projections::contract_stats::{compare, workbook};
 use crate::startup::AppState;
 use cut::{cut_of, StatsQuery};
-use negotiate::{negotiate, Format, XLSX};
 
 #[derive(Serialize)]
 struct Report<'a> {

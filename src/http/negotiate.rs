@@ -1,4 +1,5 @@
-//! Which representation of a report the client asked for: JSON, CSV or an Excel workbook.
+//! Which representation of a report the client asked for: JSON, CSV or an Excel workbook (the
+//! statistics, the grant register's reports, the registrar's queue).
 
 use actix_web::http::header;
 use actix_web::HttpRequest;
@@ -6,18 +7,18 @@ use actix_web::HttpRequest;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Format {
+pub enum Format {
     Json,
     Csv,
     Xlsx,
 }
 
-pub(super) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The representation `Accept` prefers, by its q-values (RFC 9110 §12.5.1): JSON, CSV or (when
 /// named) an Excel workbook; JSON when any will do or no `Accept` is sent; 406 when it accepts
 /// none.
-pub(super) fn negotiate(req: &HttpRequest) -> Result<Format, AppError> {
+pub fn negotiate(req: &HttpRequest) -> Result<Format, AppError> {
     let Some(accept) = req
         .headers()
         .get(header::ACCEPT)
