@@ -9,6 +9,7 @@ pub mod demand;
 pub mod envelope;
 pub mod error;
 pub mod listing;
+pub mod market_sale;
 pub mod membership;
 pub mod negotiation;
 pub mod organization;
