@@ -6,6 +6,7 @@ use esrs::Aggregate;
 
 use crate::domain::contract::{ContractEvent, ContractRegistration};
 use crate::domain::listing::{Listing, ListingEvent};
+use crate::domain::market_sale::{MarketSale, SaleEvent};
 use crate::domain::ownership_grant::{GrantEvent, OwnershipGrant};
 use crate::domain::{Recorded, Role};
 use crate::store::log::LoggedEvent;
@@ -51,6 +52,21 @@ pub fn public_payload(event: &LoggedEvent) -> Result<serde_json::Value, serde_js
         let mut recorded: Recorded<ListingEvent> = event.recorded()?;
         recorded.event = recorded.event.redacted();
         return serde_json::to_value(recorded);
+    }
+    if event.aggregate_type == MarketSale::NAME {
+        let mut recorded: Recorded<SaleEvent> = event.recorded()?;
+        let sealed = matches!(recorded.event, SaleEvent::BidPlaced { sealed: true, .. });
+        recorded.event = recorded.event.redacted();
+        let mut payload = serde_json::to_value(recorded)?;
+        // A sealed bid is announced, not its amount.
+        if let Some(bid) = sealed
+            .then(|| payload.pointer_mut("/event/bid"))
+            .flatten()
+            .and_then(|b| b.as_object_mut())
+        {
+            bid.remove("amount_fen");
+        }
+        return Ok(payload);
     }
     let mut payload = event.payload_value()?;
     for (aggregate, pointers) in PRIVATE {

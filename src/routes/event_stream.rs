@@ -35,6 +35,7 @@ const TYPES: &[&str] = &[
     "contract_registration",
     "verification_request",
     "ownership_grant",
+    "market_sale",
 ];
 
 /// Open streams per user; a stream's [`Slot`] gives its place back when it is dropped.

@@ -10,6 +10,7 @@ pub mod events;
 pub mod front;
 pub mod health;
 pub mod listings;
+pub mod market_sales;
 pub mod membership;
 pub mod negotiations;
 pub mod notifications;
@@ -142,6 +143,14 @@ routes! {
 
     get "/api/v1/negotiations/{id}/contract-draft" => negotiations::contract_draft;
 
+    post "/api/v1/listings/{id}/market-sales" => market_sales::open;
+    get "/api/v1/market-sales/{id}" => market_sales::get;
+    post "/api/v1/market-sales/{id}/applications" => market_sales::apply;
+    post "/api/v1/market-sales/{id}/bidders" => market_sales::register_bidder;
+    post "/api/v1/market-sales/{id}/bids" => market_sales::bid;
+    post "/api/v1/market-sales/{id}/close" => market_sales::close;
+    post "/api/v1/market-sales/{id}/relist" => market_sales::relist;
+    get "/api/v1/market-sales/{id}/contract-draft" => market_sales::contract_draft;
     post "/api/v1/contracts" => contracts::submit;
     get "/api/v1/contracts" => contracts::list;
     get "/api/v1/contracts/{id}" => contracts::get;

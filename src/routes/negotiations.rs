@@ -394,7 +394,7 @@ pub(super) async fn contract_draft(
 }
 
 /// A contract party as far as its organization tells; blank where it has none.
-async fn draft_party(
+pub(super) async fn draft_party(
     rc: &mut crate::store::ReadConn,
     org_id: Option<Uuid>,
 ) -> Result<serde_json::Value, AppError> {

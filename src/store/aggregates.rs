@@ -15,6 +15,7 @@ use super::{Db, StoreError};
 use crate::domain::contract::ContractRegistration;
 use crate::domain::demand::Demand;
 use crate::domain::listing::Listing;
+use crate::domain::market_sale::MarketSale;
 use crate::domain::negotiation::Negotiation;
 use crate::domain::ownership_grant::OwnershipGrant;
 use crate::domain::verification::VerificationRequest;
@@ -231,6 +232,7 @@ pub struct Aggregates {
     pub negotiations: EventStoreOf<Negotiation>,
     pub contracts: EventStoreOf<ContractRegistration>,
     pub ownership_grants: EventStoreOf<OwnershipGrant>,
+    pub market_sales: EventStoreOf<MarketSale>,
 }
 
 impl Aggregates {
@@ -241,7 +243,8 @@ impl Aggregates {
             verifications: EventStoreOf::new(db, projections, appended.clone()),
             negotiations: EventStoreOf::new(db, projections, appended.clone()),
             contracts: EventStoreOf::new(db, projections, appended.clone()),
-            ownership_grants: EventStoreOf::new(db, projections, appended),
+            ownership_grants: EventStoreOf::new(db, projections, appended.clone()),
+            market_sales: EventStoreOf::new(db, projections, appended),
         }
     }
 }

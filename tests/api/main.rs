@@ -14,6 +14,7 @@ mod import;
 mod listings;
 mod log_and_projections;
 mod mail;
+mod market;
 mod notifications;
 mod ownership;
 mod proxy;

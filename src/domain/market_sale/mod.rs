@@ -290,6 +290,21 @@ pub enum SaleEvent {
     },
 }
 
+impl SaleEvent {
+    /// The event as the public feed shows it: a hidden reserve stays out (a sealed bid's amount
+    /// is left out by the feed, which the close then announces with the winning price).
+    pub fn redacted(mut self) -> SaleEvent {
+        if let SaleEvent::ListedOpened { rules, .. } | SaleEvent::AuctionOpened { rules, .. } =
+            &mut self
+        {
+            if !rules.reserve_shown {
+                rules.reserve_fen = None;
+            }
+        }
+        self
+    }
+}
+
 impl DomainEvent for SaleEvent {
     fn name(&self) -> &'static str {
         match self {
