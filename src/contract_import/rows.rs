@@ -219,12 +219,13 @@ fn read_csv(text: &str) -> Result<Vec<Row>, FileFault> {
         ));
     }
     let mut rows = Vec::new();
+    let mut lines = Lines::new(text);
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| line_at(text, p));
+            let line = e.position().map_or(0, |p| lines.of(p));
             fault(line, "row", format!("cannot be read: {e}"))
         })?;
-        let line = record.position().map_or(0, |p| line_at(text, p));
+        let line = record.position().map_or(0, |p| lines.of(p));
         if record.iter().all(str::is_empty) {
             continue;
         }
@@ -260,15 +261,42 @@ fn read_csv(text: &str) -> Result<Vec<Row>, FileFault> {
     Ok(rows)
 }
 
-/// The line a record starts on. The reader's own count and offset both stop before the blank
-/// lines it skips to reach the record; a person opens the file at the line we name.
-fn line_at(text: &str, p: &csv::Position) -> u64 {
-    let bytes = text.as_bytes();
-    let mut upto = (p.byte() as usize).min(bytes.len());
-    while upto < bytes.len() && matches!(bytes[upto], b'\n' | b'\r') {
-        upto += 1;
+/// Where records start, as line numbers. The reader's own count and offset both stop before
+/// the blank lines it skips to reach a record, and a person opens the file at the line we
+/// name. Records come in order, so each count goes on from the last (a whole-file count per
+/// record made a 20,000-row file take seconds).
+struct Lines<'t> {
+    bytes: &'t [u8],
+    at: usize,
+    line: u64,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Self {
+        Lines {
+            bytes: text.as_bytes(),
+            at: 0,
+            line: 1,
+        }
     }
-    1 + bytes[..upto].iter().filter(|b| **b == b'\n').count() as u64
+
+    fn of(&mut self, p: &csv::Position) -> u64 {
+        let mut upto = (p.byte() as usize).min(self.bytes.len());
+        while upto < self.bytes.len() && matches!(self.bytes[upto], b'\n' | b'\r') {
+            upto += 1;
+        }
+        if upto < self.at {
+            // Not in order after all: count from the start.
+            self.at = 0;
+            self.line = 1;
+        }
+        self.line += self.bytes[self.at..upto]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        self.at = upto;
+        self.line
+    }
 }
 
 /// Collects the faults of a row's cells.
