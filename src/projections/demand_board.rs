@@ -39,6 +39,7 @@ impl DocModel for DemandBoard {
         "updated_at",
         "doc",
         "was_published",
+        "winning_listing_id",
     ];
 
     fn state(demand: Option<DemandData>) -> DemandState {
@@ -64,6 +65,8 @@ impl DocModel for DemandBoard {
             Arg::Time(d.updated_at),
             Arg::Json(serde_json::to_value(d)?),
             Arg::Bool(d.published_at.is_some()),
+            // The open call a listing won: what its lineage looks the demand up by.
+            Arg::OptUuid(d.winner.and_then(|w| d.application(w)?.listing_id)),
         ])
     }
 }

@@ -11,6 +11,7 @@ pub mod demand_board;
 pub mod doc;
 pub mod feed;
 pub mod fold;
+pub mod lineage;
 pub mod listing_catalogue;
 pub mod negotiation_board;
 pub mod ownership_register;

@@ -9,6 +9,7 @@ pub mod event_stream;
 pub mod events;
 pub mod front;
 pub mod health;
+pub mod lineage;
 pub mod listings;
 pub mod market_sales;
 pub mod membership;
@@ -104,6 +105,7 @@ routes! {
     get "/api/v1/listings" => listings::list;
     get "/api/v1/listings/{id}" => listings::get;
     get "/api/v1/listings/{id}/history" => listings::history;
+    get "/api/v1/listings/{id}/lineage" => lineage::of_listing;
     post "/api/v1/listings/{id}/revise" => listings::revise;
     post "/api/v1/listings/{id}/submit" => listings::submit;
     post "/api/v1/listings/{id}/publish" => listings::publish;
@@ -154,6 +156,7 @@ routes! {
     post "/api/v1/contracts" => contracts::submit;
     get "/api/v1/contracts" => contracts::list;
     get "/api/v1/contracts/{id}" => contracts::get;
+    get "/api/v1/contracts/{id}/lineage" => lineage::of_contract;
     post "/api/v1/contracts/{id}/accept" => contracts::accept;
     post "/api/v1/contracts/{id}/request-correction" => contracts::request_correction;
     post "/api/v1/contracts/{id}/resubmit" => contracts::resubmit;
@@ -169,6 +172,7 @@ routes! {
     get "/api/v1/ownership-grants" => ownership_grants::list;
     get "/api/v1/ownership-grants/{id}" => ownership_grants::get;
     get "/api/v1/ownership-grants/{id}/history" => ownership_grants::history;
+    get "/api/v1/ownership-grants/{id}/lineage" => lineage::of_grant;
     post "/api/v1/ownership-grants/{id}/review" => ownership_grants::review;
     post "/api/v1/ownership-grants/{id}/notice" => ownership_grants::notice;
     post "/api/v1/ownership-grants/{id}/objections" => ownership_grants::object;

@@ -11,6 +11,7 @@ mod dashboard;
 mod demands;
 mod event_stream;
 mod import;
+mod lineage;
 mod listings;
 mod log_and_projections;
 mod mail;
