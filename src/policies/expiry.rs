@@ -1,6 +1,7 @@
 //! Demands expire by themselves once their valid-until day (a China date) is over, and
 //! negotiations once they have been idle for the configured number of days: a background task
-//! looks for both and appends `Expired` as the system actor. The same sweep ends ownership-grant
+//! looks for both and appends `Expired` as the system actor. Market sales close by themselves
+//! when their listing period or auction ends. The same sweep ends ownership-grant
 //! terms ([`super::grant_terms`]).
 //! It keeps no state of its own, so a restart loses nothing; the aggregate refuses a second
 //! expiry, so two sweeps (or two servers) racing append it once.
@@ -12,10 +13,11 @@ use tokio::sync::watch;
 
 use crate::domain::calendar::china_date;
 use crate::domain::demand::DemandAction;
+use crate::domain::market_sale::SaleAction;
 use crate::domain::negotiation::NegotiationAction;
 use crate::domain::{Actor, Command, DomainError};
 use crate::error::AppError;
-use crate::projections::{demand_board, negotiation_board};
+use crate::projections::{demand_board, market_board, negotiation_board};
 use crate::startup::AppState;
 
 /// Expires every demand that is due now; returns how many this call expired.
@@ -36,7 +38,36 @@ pub async fn expire_due(state: &AppState) -> Result<usize, AppError> {
     if expired > 0 {
         tracing::info!(expired, "demands expired");
     }
-    Ok(expired + expire_idle_negotiations(state).await? + super::grant_terms::sweep(state).await?)
+    Ok(expired
+        + expire_idle_negotiations(state).await?
+        + close_due_sales(state).await?
+        + super::grant_terms::sweep(state).await?)
+}
+
+/// Closes every market sale whose listing period or auction has ended: a deal, an auction
+/// among the applicants, or no sale, as the sale decides. Returns how many it closed.
+pub async fn close_due_sales(state: &AppState) -> Result<usize, AppError> {
+    let now = state.clock.now();
+    let due = market_board::due_for_close(&mut state.db.read().await?.conn(), now).await?;
+    let mut closed = 0;
+    for id in due {
+        let command = Command::new(Actor::system(), now, SaleAction::Close);
+        match state
+            .aggregates
+            .market_sales
+            .execute(id, None, command)
+            .await
+        {
+            Ok(_) => closed += 1,
+            // Closed by someone else meanwhile, or a bid just extended the auction.
+            Err(AppError::Domain(DomainError::Conflict(_))) | Err(AppError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if closed > 0 {
+        tracing::info!(closed, "market sales closed");
+    }
+    Ok(closed)
 }
 
 /// Expires open negotiations idle for `negotiation_idle_days`; returns how many.

@@ -13,6 +13,7 @@ pub mod feed;
 pub mod fold;
 pub mod lineage;
 pub mod listing_catalogue;
+pub mod market_board;
 pub mod negotiation_board;
 pub mod ownership_register;
 pub mod rebuild;
@@ -67,6 +68,7 @@ impl Projections {
             Arc::new(Docs::<demand_board::DemandBoard>::new()),
             Arc::new(Docs::<verification_queue::VerificationQueue>::new()),
             Arc::new(Docs::<negotiation_board::NegotiationBoard>::new()),
+            Arc::new(Docs::<market_board::MarketBoard>::new()),
             Arc::new(Docs::<contract_stats::ContractRegister>::new()),
             Arc::new(contract_stats::numbers::RegistrationNumbers),
             Arc::new(Docs::<ownership_register::OwnershipRegister>::new()),

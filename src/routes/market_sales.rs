@@ -15,7 +15,7 @@ use crate::domain::market_sale::{
 use crate::domain::{Actor, Command, Visibility};
 use crate::error::AppError;
 use crate::http::{etag, Body};
-use crate::projections::listing_catalogue;
+use crate::projections::{listing_catalogue, market_board};
 use crate::startup::AppState;
 use crate::store::aggregates::Loaded;
 
@@ -319,4 +319,29 @@ pub(super) async fn contract_draft(
         "listing_id": sale.listing_id,
     });
     Ok(HttpResponse::Ok().json(draft))
+}
+
+/// `GET /listings/{id}/market-sales`: a listing's sales, newest first, as the caller may see
+/// each (a listing the caller may not see is 404).
+pub(super) async fn of_listing(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    let listing_id = path.into_inner();
+    let mut rc = state.db.read().await?;
+    listing_catalogue::get(&mut rc.conn(), listing_id)
+        .await?
+        .filter(|l| l.data.is_visible_to(Some(&auth.0)))
+        .ok_or(AppError::NotFound)?;
+    let items: Vec<View> = market_board::of_listing(&mut rc.conn(), listing_id)
+        .await?
+        .into_iter()
+        .map(|r| View {
+            id: r.id,
+            version: r.version,
+            sale: r.data.view_for(&auth.0),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }

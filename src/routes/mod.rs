@@ -146,6 +146,7 @@ routes! {
     get "/api/v1/negotiations/{id}/contract-draft" => negotiations::contract_draft;
 
     post "/api/v1/listings/{id}/market-sales" => market_sales::open;
+    get "/api/v1/listings/{id}/market-sales" => market_sales::of_listing;
     get "/api/v1/market-sales/{id}" => market_sales::get;
     post "/api/v1/market-sales/{id}/applications" => market_sales::apply;
     post "/api/v1/market-sales/{id}/bidders" => market_sales::register_bidder;

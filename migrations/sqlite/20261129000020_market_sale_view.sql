@@ -1,0 +1,13 @@
+-- Read model: market sales, for the sweep that closes them when due and a listing's sales
+-- (projection market_board).
+CREATE TABLE market_sale_view (
+    id BLOB PRIMARY KEY,
+    version INTEGER NOT NULL,
+    phase TEXT NOT NULL,
+    listing_id BLOB NOT NULL,
+    due_at TEXT,
+    updated_at TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX market_sale_view_due ON market_sale_view(due_at) WHERE due_at IS NOT NULL;
+CREATE INDEX market_sale_view_listing ON market_sale_view(listing_id, id);
