@@ -59,7 +59,7 @@ fn respond(
     Ok(resp.json(view(state, loaded.id, loaded.version, data)))
 }
 
-async fn run(
+pub(super) async fn run(
     state: &AppState,
     actor: Actor,
     id: Uuid,

@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod demands;
 pub mod event_stream;
 pub mod events;
+pub mod experts;
 pub mod front;
 pub mod health;
 pub mod lineage;
@@ -155,6 +156,8 @@ routes! {
     post "/api/v1/market-sales/{id}/relist" => market_sales::relist;
     get "/api/v1/market-sales/{id}/contract-draft" => market_sales::contract_draft;
     post "/api/v1/contracts" => contracts::submit;
+    put "/api/v1/experts/{user_id}" => experts::put;
+    get "/api/v1/experts" => experts::list;
     get "/api/v1/contracts" => contracts::list;
     get "/api/v1/contracts/{id}" => contracts::get;
     get "/api/v1/contracts/{id}/lineage" => lineage::of_contract;
@@ -162,6 +165,10 @@ routes! {
     post "/api/v1/contracts/{id}/request-correction" => contracts::request_correction;
     post "/api/v1/contracts/{id}/resubmit" => contracts::resubmit;
     post "/api/v1/contracts/{id}/expert-review" => contracts::expert_review;
+    post "/api/v1/contracts/{id}/expert-panel" => experts::request_panel;
+    post "/api/v1/contracts/{id}/expert-panel/{expert_id}/accept" => experts::accept_seat;
+    post "/api/v1/contracts/{id}/expert-panel/{expert_id}/decline" => experts::decline_seat;
+    post "/api/v1/contracts/{id}/expert-panel/{expert_id}/opinion" => experts::submit_opinion;
     post "/api/v1/contracts/{id}/register" => contracts::register;
     post "/api/v1/contracts/{id}/refuse" => contracts::refuse;
     post "/api/v1/contracts/{id}/amend" => contracts::amend;

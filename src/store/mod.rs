@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod aggregates;
 pub mod event_store;
+pub mod experts;
 pub mod log;
 pub mod membership;
 pub mod rate_limit;

@@ -10,6 +10,7 @@ mod broker;
 mod dashboard;
 mod demands;
 mod event_stream;
+mod experts;
 mod import;
 mod lineage;
 mod listings;

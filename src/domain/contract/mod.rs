@@ -29,8 +29,10 @@ use crate::domain::error::{require, require_state};
 
 pub mod calendar;
 pub mod import;
+pub mod panel;
 pub use calendar::WorkingCalendar;
 pub use import::{HistoricInput, HistoricRegistration, ImportSource};
+pub use panel::{Candidate, ExpertOpinion, ExpertPanel, Recommendation};
 
 #[cfg(test)]
 mod tests;
@@ -118,6 +120,9 @@ pub struct ContractData {
     /// Where a contract of the past came from; `None` for one registered on the platform.
     #[serde(default)]
     pub imported: Option<ImportSource>,
+    /// The experts convened to review it, when the registrar convened a panel.
+    #[serde(default)]
+    pub expert_panel: Option<ExpertPanel>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -758,7 +763,29 @@ pub enum ContractAction {
     RequestCorrection {
         reasons: Vec<String>,
     },
+    /// The review outcome: once a panel is convened, only when every seated expert has given
+    /// an opinion, and the outcome records them.
     ExpertReview {
+        opinion: String,
+    },
+    /// Convenes a panel of `size` experts, drawn by the caller (drawing needs the pool).
+    RequestExpertPanel {
+        size: u32,
+        experts: Vec<Candidate>,
+    },
+    /// By the expert invited.
+    AcceptExpertSeat {
+        expert_id: Uuid,
+    },
+    /// By the expert invited; `replacement` is drawn by the caller, when anyone is eligible.
+    DeclineExpertSeat {
+        expert_id: Uuid,
+        replacement: Option<Candidate>,
+    },
+    /// By an expert who accepted.
+    SubmitExpertOpinion {
+        expert_id: Uuid,
+        recommendation: Recommendation,
         opinion: String,
     },
     Register {
@@ -825,6 +852,25 @@ pub enum ContractEvent {
     },
     ExpertReviewed {
         opinion: String,
+        /// The panel's opinions; empty when no panel was convened.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        experts: Vec<ExpertOpinion>,
+    },
+    ExpertPanelRequested {
+        size: u32,
+        experts: Vec<Candidate>,
+    },
+    ExpertSeatAccepted {
+        expert_id: Uuid,
+    },
+    ExpertSeatDeclined {
+        expert_id: Uuid,
+        replacement: Option<Candidate>,
+    },
+    ExpertOpinionSubmitted {
+        expert_id: Uuid,
+        recommendation: Recommendation,
+        opinion: String,
     },
     Registered {
         registration_number: String,
@@ -860,6 +906,10 @@ impl ContractEvent {
             ContractEvent::CorrectionRequested { .. } => "correction_requested",
             ContractEvent::Resubmitted { .. } => "resubmitted",
             ContractEvent::ExpertReviewed { .. } => "expert_reviewed",
+            ContractEvent::ExpertPanelRequested { .. } => "expert_panel_requested",
+            ContractEvent::ExpertSeatAccepted { .. } => "expert_seat_accepted",
+            ContractEvent::ExpertSeatDeclined { .. } => "expert_seat_declined",
+            ContractEvent::ExpertOpinionSubmitted { .. } => "expert_opinion_submitted",
             ContractEvent::Registered { .. } => "registered",
             ContractEvent::Refused { .. } => "refused",
             ContractEvent::Amended { .. } => "amended",
@@ -872,12 +922,16 @@ impl ContractEvent {
 
 impl ContractEvent {
     /// Events of a contract before it is on the register: what a statistician's feed leaves out.
-    pub const BEFORE_REGISTER: [&'static str; 6] = [
+    pub const BEFORE_REGISTER: [&'static str; 10] = [
         "submitted",
         "accepted",
         "correction_requested",
         "resubmitted",
         "expert_reviewed",
+        "expert_panel_requested",
+        "expert_seat_accepted",
+        "expert_seat_declined",
+        "expert_opinion_submitted",
         "refused",
     ];
 }
@@ -949,14 +1003,19 @@ impl ContractData {
     }
 
     /// The submitter, the registrars, the platform admins, the people of the seller's and the
-    /// buyer's organizations, and the statisticians once it is on the register (least
-    /// privilege: a submission under review or refused is not a statistic).
+    /// buyer's organizations, the experts invited to or seated on its panel (not those who
+    /// declined), and the statisticians once it is on the register (least privilege: a
+    /// submission under review or refused is not a statistic).
     pub fn is_visible_to(&self, viewer: Option<&Actor>) -> bool {
         let Some(actor) = viewer else { return false };
         self.is_submitter(actor)
             || matches!(actor.role, Role::Registrar | Role::PlatformAdmin)
             || (actor.role == Role::Statistician && self.status.is_on_register())
             || self.is_party(actor)
+            || self
+                .expert_panel
+                .as_ref()
+                .is_some_and(|p| p.is_member(actor.user_id))
     }
 
     pub fn amendment(&self, id: Uuid) -> Option<&Amendment> {
@@ -1020,6 +1079,7 @@ impl esrs::Aggregate for ContractRegistration {
             ended_on: None,
             end_reason: None,
             imported: None,
+            expert_panel: None,
             created_at: at,
             updated_at: at,
         };
@@ -1076,7 +1136,7 @@ impl esrs::Aggregate for ContractRegistration {
                 c.content = content;
                 c.due_on = Some(due_on);
             }
-            ContractEvent::ExpertReviewed { opinion } => {
+            ContractEvent::ExpertReviewed { opinion, .. } => {
                 c.status = ContractStatus::ExpertReview;
                 c.expert_opinion = Some(opinion);
             }
@@ -1092,6 +1152,10 @@ impl esrs::Aggregate for ContractRegistration {
                 c.status = ContractStatus::Refused;
                 c.refusal = Some(Refusal { reason_code, note });
             }
+            e @ (ContractEvent::ExpertPanelRequested { .. }
+            | ContractEvent::ExpertSeatAccepted { .. }
+            | ContractEvent::ExpertSeatDeclined { .. }
+            | ContractEvent::ExpertOpinionSubmitted { .. }) => panel::apply(c, e),
             ContractEvent::Amended { amendment } => c.amendments.push(amendment),
             ContractEvent::PaymentRecorded { payment } => c.payments.push(payment),
             ContractEvent::Cancelled { on, reason } => {
@@ -1212,10 +1276,25 @@ fn decide(
                     "expert review is only for technology amounts of 500万元 or more",
                 ));
             }
+            let experts = panel::outcome(c)?;
             let opinion = clean("opinion", &opinion, 1, OPINION_MAX)
                 .map_err(|e| DomainError::Invalid(vec![e]))?;
-            Ok(ContractEvent::ExpertReviewed { opinion })
+            Ok(ContractEvent::ExpertReviewed { opinion, experts })
         }
+
+        ContractAction::RequestExpertPanel { size, experts } => {
+            panel::request(c, actor, size, experts)
+        }
+        ContractAction::AcceptExpertSeat { expert_id } => panel::accept(c, actor, expert_id),
+        ContractAction::DeclineExpertSeat {
+            expert_id,
+            replacement,
+        } => panel::decline(c, actor, expert_id, replacement),
+        ContractAction::SubmitExpertOpinion {
+            expert_id,
+            recommendation,
+            opinion,
+        } => panel::submit_opinion(c, actor, expert_id, recommendation, &opinion),
 
         ContractAction::Register {
             registration_number,

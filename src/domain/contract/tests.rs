@@ -9,6 +9,7 @@ use crate::domain::reference::{sample, ContractType, Named, ZoneCode};
 use crate::domain::{Actor, Command, DomainError, Recorded, Role};
 
 mod import;
+mod panel;
 
 // ---------------------------------------------------------------------------------------------
 // Cast: a university lab sells a licence to a company; a researcher of the lab submits, a tech
@@ -1846,7 +1847,8 @@ fn experts_review_a_contract_of_500_wan_yuan_of_technology() {
     assert_eq!(
         event,
         ContractEvent::ExpertReviewed {
-            opinion: "技术先进，价格合理。\n建议登记。".into()
+            opinion: "技术先进，价格合理。\n建议登记。".into(),
+            experts: vec![],
         }
     );
     let c = s.contract();
@@ -2810,6 +2812,7 @@ fn all_events() -> Vec<ContractEvent> {
         },
         ContractEvent::ExpertReviewed {
             opinion: "o".into(),
+            experts: vec![],
         },
         ContractEvent::Registered {
             registration_number: NUMBER.into(),
@@ -2863,6 +2866,11 @@ fn every_event_moves_updated_at_and_sets_what_it_says() {
             }
             ContractEvent::CorrectionRequested { .. } => ContractStatus::CorrectionRequested,
             ContractEvent::ExpertReviewed { .. } => ContractStatus::ExpertReview,
+            // The panel's steps happen while the contract is accepted, and leave it so.
+            ContractEvent::ExpertPanelRequested { .. }
+            | ContractEvent::ExpertSeatAccepted { .. }
+            | ContractEvent::ExpertSeatDeclined { .. }
+            | ContractEvent::ExpertOpinionSubmitted { .. } => c.status,
             ContractEvent::Registered { .. }
             | ContractEvent::Imported { .. }
             | ContractEvent::Amended { .. }
