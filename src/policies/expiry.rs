@@ -51,7 +51,13 @@ pub async fn close_due_sales(state: &AppState) -> Result<usize, AppError> {
     let due = market_board::due_for_close(&mut state.db.read().await?.conn(), now).await?;
     let mut closed = 0;
     for id in due {
-        let command = Command::new(Actor::system(), now, SaleAction::Close);
+        let command = Command::new(
+            Actor::system(),
+            now,
+            SaleAction::Close {
+                notice_days: state.settings.price_notice_days,
+            },
+        );
         match state
             .aggregates
             .market_sales

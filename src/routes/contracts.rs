@@ -21,7 +21,7 @@ use crate::http::{
     decode_cursor, decode_offset, encode_offset, etag, page_limit, Body, IfMatch, Page, Query,
 };
 use crate::projections::contract_stats::{self, workbook, ContractRow, Lookup};
-use crate::projections::listing_catalogue;
+use crate::projections::{listing_catalogue, market_board};
 use crate::startup::AppState;
 use crate::store::accounts;
 use crate::store::aggregates::Loaded;
@@ -310,6 +310,21 @@ pub(super) async fn register(
                 return Err(AppError::Conflict(
                     "the listing is job-related with negotiated pricing: its price public notice (公示) must run its full period first".into(),
                 ));
+            }
+        }
+        // A job-related listing sold on the market: its price is noticed after the deal.
+        let now = state.clock.now();
+        for sale in market_board::of_listing(&mut rc.conn(), listing_id).await? {
+            if let Some(end) = sale
+                .data
+                .deal
+                .as_ref()
+                .filter(|d| d.under_notice_at(now))
+                .and_then(|d| d.notice_ends_at)
+            {
+                return Err(AppError::Conflict(format!(
+                    "the job-related listing's market price is under public notice (公示) until {end}; register it after"
+                )));
             }
         }
     }

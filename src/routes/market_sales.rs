@@ -241,7 +241,10 @@ pub(super) async fn close(
     auth: Authenticated,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    run(&state, auth.0, path.into_inner(), SaleAction::Close).await
+    let action = SaleAction::Close {
+        notice_days: state.settings.price_notice_days,
+    };
+    run(&state, auth.0, path.into_inner(), action).await
 }
 
 #[derive(Deserialize)]

@@ -424,3 +424,86 @@ both!(
         assert!(!kept.is_empty());
     }
 );
+
+both!(
+    a_job_related_listings_market_price_is_noticed_before_its_contract_is_registered,
+    |app: TestApp| async move {
+        let institution = app.organization("重庆大学", "022", "500106").await;
+        let owner = app.user(Role::Researcher, Some(institution)).await;
+        let tto = app.user(Role::InstitutionAdmin, Some(institution)).await;
+        let mut body = listing_body("职务发明：固态电解质");
+        body["job_related"] = json!(true);
+        body["institution_id"] = json!(institution);
+        let id = app.draft(&owner, &body).await;
+        assert_eq!(
+            app.command(id, "submit", &owner.token, None).await.status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            app.command(id, "publish", &tto.token, None).await.status(),
+            StatusCode::OK
+        );
+        let [acme]: [TestUser; 1] = enterprises(&app, 1).await.try_into().ok().unwrap();
+        // The institution's office puts it up.
+        let (s, sale) = post(
+            &app,
+            &format!("/listings/{id}/market-sales"),
+            &tto,
+            json!({"kind": "listed", "price_fen": PRICE, "period_days": 5, "auction": rules()}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{sale}");
+        let sid = sale["id"].as_str().unwrap().to_string();
+        let (s, _) = post(
+            &app,
+            &format!("/market-sales/{sid}/applications"),
+            &acme,
+            json!({}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        app.state.clock.advance(Duration::days(5));
+        let v = close(&app, &sid, &acme).await;
+        assert_eq!(v["phase"], "sold", "{v}");
+        assert!(v["deal"]["notice_ends_at"].is_string(), "{v}");
+
+        let (s, draft) = get(&app, &format!("/market-sales/{sid}/contract-draft"), &owner).await;
+        assert_eq!(s, StatusCode::OK, "{draft}");
+        assert_eq!(draft["seller"]["name"], "重庆大学");
+        let (s, c) = post(&app, "/contracts", &owner, draft).await;
+        assert_eq!(s, StatusCode::CREATED, "{c}");
+        let cid = c["id"].as_str().unwrap().to_string();
+        let registrar = app.user(Role::Registrar, None).await;
+        let (s, _) = post(
+            &app,
+            &format!("/contracts/{cid}/accept"),
+            &registrar,
+            json!(null),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        let register = json!({"registration_number": format!("J{}", &cid[..8])});
+        let (s, v) = post(
+            &app,
+            &format!("/contracts/{cid}/register"),
+            &registrar,
+            register.clone(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{v}");
+        assert!(v["detail"].as_str().unwrap().contains("公示"), "{v}");
+        app.state.clock.advance(Duration::days(15));
+        let (s, v) = post(
+            &app,
+            &format!("/contracts/{cid}/register"),
+            &registrar,
+            register,
+        )
+        .await;
+        assert_eq!(
+            (s, v["status"].as_str()),
+            (StatusCode::OK, Some("registered")),
+            "{v}"
+        );
+    }
+);

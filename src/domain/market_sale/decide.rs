@@ -55,7 +55,7 @@ pub(super) fn decide(
         SaleAction::Apply { deposit_fen } => apply(s, actor, now, deposit_fen),
         SaleAction::RegisterBidder => register(s, actor, now),
         SaleAction::Bid { bid_id, amount_fen } => bid(s, actor, now, bid_id, amount_fen),
-        SaleAction::Close => close(s, now),
+        SaleAction::Close { notice_days } => close(s, now, notice_days),
         SaleAction::Relist {
             price_fen,
             period_days,
@@ -321,7 +321,10 @@ fn bid(
     })
 }
 
-fn close(s: &SaleData, now: DateTime<Utc>) -> Result<SaleEvent, DomainError> {
+fn close(s: &SaleData, now: DateTime<Utc>, notice_days: u32) -> Result<SaleEvent, DomainError> {
+    let notice_ends_at = s
+        .job_related
+        .then(|| now + TimeDelta::days(notice_days.into()));
     match s.phase {
         SalePhase::ListedOpen => {
             let ends = s.period_ends_at.expect("a listed sale has a period");
@@ -342,6 +345,7 @@ fn close(s: &SaleData, now: DateTime<Utc>) -> Result<SaleEvent, DomainError> {
                         price_fen: price,
                         bid_id: None,
                         at: now,
+                        notice_ends_at,
                     },
                 },
                 _ => SaleEvent::AuctionStarted {
@@ -373,6 +377,7 @@ fn close(s: &SaleData, now: DateTime<Utc>) -> Result<SaleEvent, DomainError> {
                     price_fen: best.amount_fen,
                     bid_id: Some(best.id),
                     at: now,
+                    notice_ends_at,
                 },
             })
         }

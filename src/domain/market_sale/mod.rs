@@ -132,6 +132,17 @@ pub struct Deal {
     /// The winning bid, for a deal struck at auction.
     pub bid_id: Option<Uuid>,
     pub at: DateTime<Utc>,
+    /// For a job-related listing: the end of the price's public notice (公示), before which the
+    /// contract is not registered.
+    #[serde(default)]
+    pub notice_ends_at: Option<DateTime<Utc>>,
+}
+
+impl Deal {
+    /// Whether a price notice the deal needs is still running at `t`.
+    pub fn under_notice_at(&self, t: DateTime<Utc>) -> bool {
+        self.notice_ends_at.is_some_and(|end| t < end)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -228,8 +239,12 @@ pub enum SaleAction {
         bid_id: Uuid,
         amount_fen: i64,
     },
-    /// By anyone (or the platform) once the period or the auction has ended.
-    Close,
+    /// By anyone (or the platform) once the period or the auction has ended. A job-related
+    /// listing's price is publicly noticed for `notice_days` after the deal, as a negotiated
+    /// one's is before it: registration waits for the notice to run.
+    Close {
+        notice_days: u32,
+    },
     /// By the seller, after a listing period nobody applied in: a new price, a new notice.
     Relist {
         price_fen: i64,

@@ -96,6 +96,11 @@ fn open_auction(rules: AuctionRules) -> SaleAction {
     }
 }
 
+/// Closing, with a 15-day price notice for a job-related listing's deal.
+fn close() -> SaleAction {
+    SaleAction::Close { notice_days: 15 }
+}
+
 fn apply() -> SaleAction {
     SaleAction::Apply {
         deposit_fen: Some(5_000_000),
@@ -241,17 +246,17 @@ fn one_applicant_buys_at_the_listed_price() {
     let end = s.period_end();
     assert_conflict(
         s.at(end - TimeDelta::seconds(1))
-            .refused(registrar(), SaleAction::Close),
+            .refused(registrar(), close()),
         "runs until",
     );
-    s.at(end).ok(Actor::system(), SaleAction::Close);
+    s.at(end).ok(Actor::system(), close());
     let deal = s.sale().deal.clone().unwrap();
     assert_eq!(s.sale().phase, SalePhase::Sold);
     assert_eq!(
         (deal.buyer_organization_id, deal.price_fen, deal.bid_id),
         (ACME, PRICE, None)
     );
-    assert_conflict(s.refused(registrar(), SaleAction::Close), "sold already");
+    assert_conflict(s.refused(registrar(), close()), "sold already");
 }
 
 #[test]
@@ -260,7 +265,7 @@ fn several_applicants_bid_from_the_listed_price() {
     s.ok(acme(), apply());
     s.ok(beta(), apply());
     let end = s.period_end();
-    s.at(end).ok(registrar(), SaleAction::Close);
+    s.at(end).ok(registrar(), close());
     let sale = s.sale();
     assert_eq!(sale.phase, SalePhase::Auction);
     assert_eq!(sale.starting_price_fen, Some(PRICE));
@@ -273,7 +278,7 @@ fn several_applicants_bid_from_the_listed_price() {
     s.ok(acme(), bid(1, PRICE));
     s.ok(beta(), bid(2, PRICE + 1_000_000));
     let end = s.end();
-    s.at(end).ok(registrar(), SaleAction::Close);
+    s.at(end).ok(registrar(), close());
     let deal = s.sale().deal.clone().unwrap();
     assert_eq!(
         (deal.buyer_organization_id, deal.price_fen),
@@ -285,7 +290,7 @@ fn several_applicants_bid_from_the_listed_price() {
 fn nobody_applying_lets_the_seller_relist_at_a_new_price() {
     let mut s = listed();
     let end = s.period_end();
-    s.at(end).ok(registrar(), SaleAction::Close);
+    s.at(end).ok(registrar(), close());
     assert_eq!(s.sale().no_sale, Some(NoSaleReason::NoApplicants));
     let relist = SaleAction::Relist {
         price_fen: PRICE / 2,
@@ -434,7 +439,7 @@ fn a_bid_in_the_closing_minutes_extends_the_auction() {
         .ok(acme(), bid(3, PRICE + 2_000_000));
     assert_conflict(
         s.at(end + TimeDelta::minutes(2))
-            .refused(registrar(), SaleAction::Close),
+            .refused(registrar(), close()),
         "runs until",
     );
 }
@@ -466,7 +471,7 @@ fn the_highest_bid_wins_and_the_earlier_of_equals() {
     );
     assert_eq!(s.sale().view_for(&owner()).bids.len(), 2);
     let end = s.end();
-    s.at(end).ok(registrar(), SaleAction::Close);
+    s.at(end).ok(registrar(), close());
     let deal = s.sale().deal.clone().unwrap();
     assert_eq!(
         (deal.buyer_organization_id, deal.bid_id),
@@ -489,7 +494,7 @@ fn a_hidden_reserve_is_judged_at_the_close_a_shown_one_at_each_bid() {
     assert_eq!(s.sale().view_for(&acme()).rules.reserve_fen, None);
     s.ok(acme(), bid(1, PRICE));
     let end = s.end();
-    s.at(end).ok(registrar(), SaleAction::Close);
+    s.at(end).ok(registrar(), close());
     assert_eq!(s.sale().no_sale, Some(NoSaleReason::ReserveNotMet));
 
     let shown = AuctionRules {
@@ -504,7 +509,7 @@ fn a_hidden_reserve_is_judged_at_the_close_a_shown_one_at_each_bid() {
 
     let mut s = auction(rules(PRICE));
     let end = s.end();
-    s.at(end).ok(registrar(), SaleAction::Close);
+    s.at(end).ok(registrar(), close());
     assert_eq!(s.sale().no_sale, Some(NoSaleReason::NoBids));
     assert_conflict(
         s.refused(
@@ -520,12 +525,32 @@ fn a_hidden_reserve_is_judged_at_the_close_a_shown_one_at_each_bid() {
 
 #[test]
 fn nothing_but_opening_happens_to_a_sale_that_does_not_exist() {
-    for action in [
-        apply(),
-        SaleAction::RegisterBidder,
-        bid(1, PRICE),
-        SaleAction::Close,
-    ] {
+    for action in [apply(), SaleAction::RegisterBidder, bid(1, PRICE), close()] {
         assert_eq!(Story::new().refused(acme(), action), DomainError::NotFound);
     }
+}
+
+#[test]
+fn a_job_related_listings_deal_is_under_price_notice_and_others_are_not() {
+    let mut s = listed();
+    s.ok(acme(), apply());
+    let end = s.period_end();
+    s.at(end).ok(registrar(), close());
+    let deal = s.sale().deal.clone().unwrap();
+    assert_eq!(deal.notice_ends_at, Some(end + TimeDelta::days(15)));
+    assert!(deal.under_notice_at(end + TimeDelta::days(15) - TimeDelta::seconds(1)));
+    assert!(!deal.under_notice_at(end + TimeDelta::days(15)));
+
+    let mut not_job = Story::new();
+    let mut open = open_listed(20);
+    if let SaleAction::OpenListed { listing, .. } = &mut open {
+        listing.job_related = false;
+    }
+    not_job.ok(owner(), open);
+    not_job.ok(acme(), apply());
+    let end = not_job.period_end();
+    not_job.at(end).ok(registrar(), close());
+    let deal = not_job.sale().deal.clone().unwrap();
+    assert_eq!(deal.notice_ends_at, None);
+    assert!(!deal.under_notice_at(end));
 }
