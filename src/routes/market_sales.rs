@@ -313,12 +313,7 @@ pub(super) async fn contract_draft(
         "contract_amount_fen": deal.price_fen,
         "technology_amount_fen": deal.price_fen,
         "field": listing.as_ref().map(|l| l.content.field.as_str().to_string()).unwrap_or_default(),
-        "ip_kinds": listing.as_ref().map(|l| {
-            let mut kinds: Vec<String> = l.content.ip_rights.iter().map(|r| r.kind.as_str().to_string()).collect();
-            kinds.sort();
-            kinds.dedup();
-            kinds
-        }).unwrap_or_default(),
+        "ip_kinds": listing.as_ref().map(|l| l.ip_kind_codes()).unwrap_or_default(),
         "listing_id": sale.listing_id,
     });
     Ok(HttpResponse::Ok().json(draft))

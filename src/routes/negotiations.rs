@@ -380,12 +380,7 @@ pub(super) async fn contract_draft(
         "contract_amount_fen": terms.price_fen,
         "technology_amount_fen": terms.price_fen,
         "field": listing.as_ref().map(|l| l.content.field.as_str().to_string()).unwrap_or_default(),
-        "ip_kinds": listing.as_ref().map(|l| {
-            let mut kinds: Vec<String> = l.content.ip_rights.iter().map(|r| r.kind.as_str().to_string()).collect();
-            kinds.sort();
-            kinds.dedup();
-            kinds
-        }).unwrap_or_default(),
+        "ip_kinds": listing.as_ref().map(|l| l.ip_kind_codes()).unwrap_or_default(),
         "negotiation_id": row.id,
         "listing_id": n.listing_id,
         "demand_id": n.demand_id,

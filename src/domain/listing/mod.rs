@@ -562,6 +562,20 @@ impl ListingData {
             && actor.belongs_to(self.content.institution_id)
     }
 
+    /// The kinds of IP the listing's rights are, each once, in code order: what a contract
+    /// drafted from it (after a negotiation or a market sale) declares.
+    pub fn ip_kind_codes(&self) -> Vec<String> {
+        let mut kinds: Vec<String> = self
+            .content
+            .ip_rights
+            .iter()
+            .map(|r| r.kind.as_str().to_string())
+            .collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
+    }
+
     /// A job-related listing with negotiated pricing needs a price public notice before a
     /// contract for it can be registered.
     pub fn needs_price_notice(&self) -> bool {
