@@ -342,6 +342,10 @@ both!(
         let v = close(&app, &sid, &owner).await;
         assert_eq!(v["deal"]["price_fen"], PRICE + 110_000_000);
         assert_eq!(v["deal"]["buyer_id"], bidders[11].id.to_string());
+        // The auction's deal becomes a registered contract in the statistics.
+        let c = register_deal(&app, &sid, &owner).await;
+        assert_eq!(c["content"]["contract_amount_fen"], PRICE + 110_000_000);
+        assert_eq!(stats_total(&app).await, PRICE + 110_000_000);
     }
 );
 
