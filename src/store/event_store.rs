@@ -210,7 +210,9 @@ where
         events: Vec<A::Event>,
     ) -> Result<Vec<StoreEvent<A::Event>>, StoreError> {
         let aggregate_id = *aggregate_state.id();
-        let first = aggregate_state.next_sequence_number();
+        // Read, not `next_sequence_number()`, which would move the state's number even for a
+        // command that appends nothing (and report a version that was never written).
+        let first = *aggregate_state.sequence_number() + 1;
         let pending = self.pending(aggregate_id, first, events, Utc::now())?;
         if pending.is_empty() {
             return Ok(Vec::new());
