@@ -71,6 +71,35 @@ pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, AppError> {
     })
 }
 
+/// A `Content-Type`'s media type, without parameters, lower-cased (`text/csv; charset=utf-8`
+/// is `text/csv`).
+pub fn mime_type(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// The whole body, refused as too large as soon as it passes `limit` bytes (whatever its
+/// `Content-Length` claimed).
+pub async fn read_limited<S>(payload: &mut S, limit: usize) -> Result<BytesMut, AppError>
+where
+    S: futures::Stream<Item = Result<Bytes, actix_web::error::PayloadError>> + Unpin,
+{
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| AppError::bad_request(format!("could not read the body: {e}")))?;
+        if buf.len() + chunk.len() > limit {
+            return Err(AppError::PayloadTooLarge { limit });
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
+}
+
 fn body_limit(req: &HttpRequest) -> usize {
     req.app_data::<actix_web::web::Data<AppState>>()
         .map(|s| s.settings.body_limit_bytes)
@@ -98,30 +127,16 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
             if declared.is_some_and(|n| n > limit) {
                 return Err(AppError::PayloadTooLarge { limit });
             }
-            let is_json = content_type.as_deref().is_some_and(|ct| {
-                let mime = ct
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase();
-                mime == "application/json" || mime.ends_with("+json")
-            });
+            let is_json = content_type
+                .as_deref()
+                .map(mime_type)
+                .is_some_and(|mime| mime == "application/json" || mime.ends_with("+json"));
             if !is_json {
                 return Err(AppError::UnsupportedMediaType(
                     "send the body as application/json".into(),
                 ));
             }
-            let mut buf = BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk
-                    .map_err(|e| AppError::bad_request(format!("could not read the body: {e}")))?;
-                if buf.len() + chunk.len() > limit {
-                    return Err(AppError::PayloadTooLarge { limit });
-                }
-                buf.extend_from_slice(&chunk);
-            }
-            let raw = buf.freeze();
+            let raw = read_limited(&mut payload, limit).await?.freeze();
             if raw.is_empty() {
                 return Err(AppError::bad_request("a JSON body is required"));
             }

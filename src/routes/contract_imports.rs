@@ -4,14 +4,13 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures::StreamExt;
 use serde::Deserialize;
 
 use crate::auth::Authenticated;
 use crate::contract_import::{Batch, Format, Importer};
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::http::Query;
+use crate::http::{mime_type, read_limited, Query};
 use crate::startup::AppState;
 
 /// A region's whole history fits: 100,000 contracts of CSV are about 40 MB.
@@ -37,8 +36,7 @@ pub(super) async fn import(
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|m| m.trim().to_ascii_lowercase())
+        .map(mime_type)
         .unwrap_or_default();
     let file = q.0.file.clone().unwrap_or_else(|| "upload".to_string());
     let format = Format::from_mime(&mime)
@@ -52,17 +50,7 @@ pub(super) async fn import(
                 "send the file as text/csv or application/x-ndjson (JSON lines)".into(),
             )
         })?;
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|e| AppError::bad_request(format!("could not read the body: {e}")))?;
-        if body.len() + chunk.len() > IMPORT_LIMIT_BYTES {
-            return Err(AppError::PayloadTooLarge {
-                limit: IMPORT_LIMIT_BYTES,
-            });
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = read_limited(&mut payload, IMPORT_LIMIT_BYTES).await?;
     let importer = Importer {
         db: &state.db,
         contracts: &state.aggregates.contracts,
