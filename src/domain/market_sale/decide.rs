@@ -5,8 +5,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::rules::{price, MAX_PRICE_FEN};
 use super::{
-    AuctionRules, Bid, Deal, ListingFacts, NoSaleReason, Participant, SaleAction, SaleData,
-    SaleEvent, SaleKind, SalePhase,
+    speaks_for_owner, AuctionRules, Bid, Deal, ListingFacts, NoSaleReason, Participant, SaleAction,
+    SaleData, SaleEvent, SaleKind, SalePhase,
 };
 use crate::domain::error::{require, require_state, Validation};
 use crate::domain::{Actor, DomainError, Role};
@@ -80,10 +80,7 @@ pub(super) fn decide(
 }
 
 fn check_listing(actor: &Actor, listing: &ListingFacts, mode: &str) -> Result<(), DomainError> {
-    let owner = actor.user_id == listing.owner_id
-        || (actor.role == Role::InstitutionAdmin
-            && actor.organization_id.is_some()
-            && actor.organization_id == listing.organization_id);
+    let owner = speaks_for_owner(actor, listing.owner_id, listing.organization_id);
     require(
         owner && !actor.is_system(),
         "only the listing's owner or its institution's admin puts it up for sale",

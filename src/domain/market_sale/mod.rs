@@ -174,12 +174,18 @@ pub struct SaleData {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Whether `actor` speaks for the owner of what is sold: the owner, or an admin of the owning
+/// organization (the institution of a job-related listing).
+pub(crate) fn speaks_for_owner(actor: &Actor, owner_id: Uuid, organization: Option<Uuid>) -> bool {
+    actor.user_id == owner_id
+        || (actor.role == Role::InstitutionAdmin
+            && actor.organization_id.is_some()
+            && actor.organization_id == organization)
+}
+
 impl SaleData {
     pub fn is_seller(&self, actor: &Actor) -> bool {
-        actor.user_id == self.seller_id
-            || (actor.role == Role::InstitutionAdmin
-                && actor.organization_id.is_some()
-                && actor.organization_id == self.seller_organization_id)
+        speaks_for_owner(actor, self.seller_id, self.seller_organization_id)
     }
 
     /// The highest bid, the earlier of equal ones.
