@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::contract_drafts;
 use crate::auth::Authenticated;
 use crate::domain::listing::{ListingStatus, PricingMode};
 use crate::domain::market_sale::{
@@ -268,8 +269,7 @@ pub(super) async fn relist(
 }
 
 /// `GET /market-sales/{id}/contract-draft`: a sold sale's contract registration, pre-filled as
-/// for an agreed negotiation: a transfer at the deal's price between the seller's and the
-/// buyer's organizations, field and IP kinds from the listing; dates to review.
+/// an agreed negotiation's is (see `contract_drafts`): a transfer at the deal's price.
 pub(super) async fn contract_draft(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -293,29 +293,20 @@ pub(super) async fn contract_draft(
     if !party {
         return Err(AppError::NotFound);
     }
-    let mut rc = state.db.read().await?;
-    let listing = listing_catalogue::get(&mut rc.conn(), sale.listing_id)
-        .await?
-        .map(|l| l.data);
-    let seller = super::negotiations::draft_party(&mut rc, sale.seller_organization_id).await?;
-    let buyer = super::negotiations::draft_party(&mut rc, Some(deal.buyer_organization_id)).await?;
-    let today = crate::domain::calendar::china_date(state.clock.now());
-    let draft = serde_json::json!({
-        "taxonomy": crate::domain::contract::TAXONOMY,
-        "contract_type": "transfer",
-        "contract_subtype": "patent_right",
-        "title": listing.as_ref().map(|l| l.content.title.as_str().to_string()).unwrap_or_default(),
-        "seller": seller,
-        "buyer": buyer,
-        "signing_date": today,
-        "validity_start": today,
-        "validity_end": today.checked_add_months(chrono::Months::new(12)).unwrap_or(today),
-        "contract_amount_fen": deal.price_fen,
-        "technology_amount_fen": deal.price_fen,
-        "field": listing.as_ref().map(|l| l.content.field.as_str().to_string()).unwrap_or_default(),
-        "ip_kinds": listing.as_ref().map(|l| l.ip_kind_codes()).unwrap_or_default(),
-        "listing_id": sale.listing_id,
-    });
+    // A market sale sells the listing's rights outright, for a year's term to review.
+    let draft = contract_drafts::draft(
+        &state,
+        contract_drafts::Deal {
+            contract_type: "transfer",
+            contract_subtype: Some("patent_right"),
+            price_fen: deal.price_fen,
+            term_months: 12,
+            listing_id: sale.listing_id,
+            seller_organization_id: sale.seller_organization_id,
+            buyer_organization_id: Some(deal.buyer_organization_id),
+        },
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(draft))
 }
 

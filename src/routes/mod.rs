@@ -1,6 +1,7 @@
 //! The HTTP API, one module per route group. Base path `/api/v1` except the service routes.
 
 pub mod auth;
+mod contract_drafts;
 pub mod contract_imports;
 pub mod contracts;
 pub mod dashboard;

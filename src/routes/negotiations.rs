@@ -7,6 +7,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::contract_drafts;
 use crate::auth::Authenticated;
 use crate::domain::negotiation::{
     AbandonReason, NegotiationAction, NegotiationData, NegotiationState, NegotiationStatus, Side,
@@ -336,11 +337,8 @@ pub(super) async fn abandon(
     .await
 }
 
-/// `GET /negotiations/{id}/contract-draft`: the body of a contract registration (`POST
-/// /contracts`) pre-filled from an agreed negotiation: type and price from the agreed terms,
-/// parties from their organizations, field and IP kinds from the listing. Fields nobody can
-/// know yet (the technology amount, exact dates, a party without an organization) are filled
-/// with the best guess and meant to be reviewed before submitting.
+/// `GET /negotiations/{id}/contract-draft`: the registration an agreed negotiation leads to,
+/// pre-filled from its terms (see `contract_drafts`), with its broker, demand and itself.
 pub(super) async fn contract_draft(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -357,51 +355,23 @@ pub(super) async fn contract_draft(
     let terms = n.agreed_terms().ok_or_else(|| {
         AppError::Conflict("only an agreed negotiation has terms to register".into())
     })?;
-    let listing = listing_catalogue::get(&mut rc.conn(), n.listing_id)
-        .await?
-        .map(|l| l.data);
-    let seller = draft_party(&mut rc, n.seller_organization_id).await?;
-    let buyer = draft_party(&mut rc, n.buyer_organization_id).await?;
-    let today = crate::domain::calendar::china_date(state.clock.now());
-    let until = today
-        .checked_add_months(chrono::Months::new(terms.term_months))
-        .unwrap_or(today);
-    let draft = serde_json::json!({
-        "taxonomy": crate::domain::contract::TAXONOMY,
-        "contract_type": terms.contract_type,
-        "contract_subtype": terms.contract_subtype,
-        "title": listing.as_ref().map(|l| l.content.title.as_str().to_string()).unwrap_or_default(),
-        "seller": seller,
-        "buyer": buyer,
-        "broker_id": n.broker_id,
-        "signing_date": today,
-        "validity_start": today,
-        "validity_end": until,
-        "contract_amount_fen": terms.price_fen,
-        "technology_amount_fen": terms.price_fen,
-        "field": listing.as_ref().map(|l| l.content.field.as_str().to_string()).unwrap_or_default(),
-        "ip_kinds": listing.as_ref().map(|l| l.ip_kind_codes()).unwrap_or_default(),
-        "negotiation_id": row.id,
-        "listing_id": n.listing_id,
-        "demand_id": n.demand_id,
-    });
+    let mut draft = contract_drafts::draft(
+        &state,
+        contract_drafts::Deal {
+            contract_type: &terms.contract_type,
+            contract_subtype: terms.contract_subtype.as_deref(),
+            price_fen: terms.price_fen,
+            term_months: terms.term_months,
+            listing_id: n.listing_id,
+            seller_organization_id: n.seller_organization_id,
+            buyer_organization_id: n.buyer_organization_id,
+        },
+    )
+    .await?;
+    if let Some(o) = draft.as_object_mut() {
+        o.insert("broker_id".into(), serde_json::json!(n.broker_id));
+        o.insert("negotiation_id".into(), serde_json::json!(row.id));
+        o.insert("demand_id".into(), serde_json::json!(n.demand_id));
+    }
     Ok(HttpResponse::Ok().json(draft))
-}
-
-/// A contract party as far as its organization tells; blank where it has none.
-pub(super) async fn draft_party(
-    rc: &mut crate::store::ReadConn,
-    org_id: Option<Uuid>,
-) -> Result<serde_json::Value, AppError> {
-    let org = match org_id {
-        Some(id) => accounts::organization(&mut rc.conn(), id).await?,
-        None => None,
-    };
-    Ok(serde_json::json!({
-        "organization_id": org_id,
-        "name": org.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
-        "party_nature": org.as_ref().map(|o| o.party_nature.clone()).unwrap_or_default(),
-        "region": org.as_ref().map(|o| o.region.clone()).unwrap_or_default(),
-        "zone": org.as_ref().and_then(|o| o.zone.clone()),
-    }))
 }
