@@ -9,32 +9,28 @@
 use std::time::Duration;
 
 use actix_web::web;
+use chrono::{DateTime, Utc};
+use esrs::Aggregate;
+use serde::de::DeserializeOwned;
 use tokio::sync::watch;
+use uuid::Uuid;
 
 use crate::domain::calendar::china_date;
 use crate::domain::demand::DemandAction;
 use crate::domain::market_sale::SaleAction;
 use crate::domain::negotiation::NegotiationAction;
-use crate::domain::{Actor, Command, DomainError};
+use crate::domain::{Actor, Command, DomainError, LoggableEvent};
 use crate::error::AppError;
 use crate::projections::{demand_board, market_board, negotiation_board};
 use crate::startup::AppState;
+use crate::store::aggregates::EventStoreOf;
 
 /// Expires every demand that is due now; returns how many this call expired.
 pub async fn expire_due(state: &AppState) -> Result<usize, AppError> {
     let now = state.clock.now();
     let due =
         demand_board::due_for_expiry(&mut state.db.read().await?.conn(), china_date(now)).await?;
-    let mut expired = 0;
-    for id in due {
-        let command = Command::new(Actor::system(), now, DemandAction::Expire);
-        match state.aggregates.demands.execute(id, None, command).await {
-            Ok(_) => expired += 1,
-            // Someone else got there first, or it was closed meanwhile: nothing to do.
-            Err(AppError::Domain(DomainError::Conflict(_))) | Err(AppError::Conflict(_)) => {}
-            Err(e) => return Err(e),
-        }
-    }
+    let expired = by_rule(&state.aggregates.demands, due, now, || DemandAction::Expire).await?;
     if expired > 0 {
         tracing::info!(expired, "demands expired");
     }
@@ -49,27 +45,12 @@ pub async fn expire_due(state: &AppState) -> Result<usize, AppError> {
 pub async fn close_due_sales(state: &AppState) -> Result<usize, AppError> {
     let now = state.clock.now();
     let due = market_board::due_for_close(&mut state.db.read().await?.conn(), now).await?;
-    let mut closed = 0;
-    for id in due {
-        let command = Command::new(
-            Actor::system(),
-            now,
-            SaleAction::Close {
-                notice_days: state.settings.price_notice_days,
-            },
-        );
-        match state
-            .aggregates
-            .market_sales
-            .execute(id, None, command)
-            .await
-        {
-            Ok(_) => closed += 1,
-            // Closed by someone else meanwhile, or a bid just extended the auction.
-            Err(AppError::Domain(DomainError::Conflict(_))) | Err(AppError::Conflict(_)) => {}
-            Err(e) => return Err(e),
-        }
-    }
+    let notice_days = state.settings.price_notice_days;
+    // Closed by someone else meanwhile, or a bid just extended the auction: a conflict, skipped.
+    let closed = by_rule(&state.aggregates.market_sales, due, now, || {
+        SaleAction::Close { notice_days }
+    })
+    .await?;
     if closed > 0 {
         tracing::info!(closed, "market sales closed");
     }
@@ -82,28 +63,41 @@ pub async fn expire_idle_negotiations(state: &AppState) -> Result<usize, AppErro
     let idle_days = state.settings.negotiation_idle_days;
     let cutoff = now - chrono::Duration::days(i64::from(idle_days));
     let idle = negotiation_board::idle_since(&mut state.db.read().await?.conn(), cutoff).await?;
-    let mut expired = 0;
-    for id in idle {
-        let command = Command::new(
-            Actor::system(),
-            now,
-            NegotiationAction::Expire { idle_days },
-        );
-        match state
-            .aggregates
-            .negotiations
-            .execute(id, None, command)
-            .await
-        {
-            Ok(_) => expired += 1,
-            Err(AppError::Domain(DomainError::Conflict(_))) | Err(AppError::Conflict(_)) => {}
-            Err(e) => return Err(e),
-        }
-    }
+    let expired = by_rule(&state.aggregates.negotiations, idle, now, || {
+        NegotiationAction::Expire { idle_days }
+    })
+    .await?;
     if expired > 0 {
         tracing::info!(expired, "idle negotiations expired");
     }
     Ok(expired)
+}
+
+/// Runs `action` as the platform on each stream of `ids`; returns how many it applied to. A
+/// conflict means someone else got there first, or the stream moved on meanwhile: nothing to
+/// do, so it is skipped.
+async fn by_rule<A, X>(
+    store: &EventStoreOf<A>,
+    ids: Vec<Uuid>,
+    now: DateTime<Utc>,
+    action: impl Fn() -> X,
+) -> Result<usize, AppError>
+where
+    A: Aggregate<Error = DomainError, Command = Command<X>> + Send + Sync + 'static,
+    A::State: Send + Sync + Clone,
+    A::Event: LoggableEvent + DeserializeOwned,
+    X: Send,
+{
+    let mut applied = 0;
+    for id in ids {
+        let command = Command::new(Actor::system(), now, action());
+        match store.execute(id, None, command).await {
+            Ok(_) => applied += 1,
+            Err(AppError::Domain(DomainError::Conflict(_))) | Err(AppError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(applied)
 }
 
 pub async fn run(state: web::Data<AppState>, mut shutdown: watch::Receiver<bool>) {
