@@ -14,7 +14,8 @@ use std::time::Instant;
 use chrono::Utc;
 use techmarket::domain::listing::{ListingAction, ListingContent, ListingInput};
 use techmarket::domain::{Actor, Command, Role};
-use techmarket::startup::{AppState, Application};
+use techmarket::startup::Application;
+use techmarket::state::AppState;
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 

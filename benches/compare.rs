@@ -27,7 +27,8 @@ use esrs::store::EventStore;
 use esrs::{Aggregate, AggregateState};
 use techmarket::domain::listing::{Listing, ListingAction, ListingContent, ListingInput};
 use techmarket::domain::{Actor, Command, Role};
-use techmarket::startup::{AppState, Application};
+use techmarket::startup::Application;
+use techmarket::state::AppState;
 use techmarket::store::event_store::SqlEventStore;
 use techmarket::store::sql::Arg;
 use techmarket::store::Db;
@@ -230,7 +231,7 @@ struct Bench {
 }
 
 mod web {
-    pub type Data = actix_web::web::Data<techmarket::startup::AppState>;
+    pub type Data = actix_web::web::Data<techmarket::state::AppState>;
 }
 
 /// Runs `commands` commands of `events` events each with `writers` at once; events per second.

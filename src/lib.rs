@@ -24,5 +24,6 @@ pub mod policies;
 pub mod projections;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod store;
 pub mod telemetry;

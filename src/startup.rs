@@ -1,81 +1,19 @@
 //! Wiring: open the store, migrate, seed, build the event stores and serve HTTP.
 
 use std::net::TcpListener;
-use std::sync::Arc;
-
-use tokio::sync::{watch, Notify};
 
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, ErrorHandlers, Next};
 use actix_web::{web, App, HttpMessage, HttpServer};
 use tracing_actix_web::{RequestId, TracingLogger};
 
-use crate::auth::jwt::{load_or_create_secret, Tokens};
-use crate::clock::Clock;
 use crate::config::Settings;
-use crate::domain::reference::ReferenceData;
 use crate::policies::{expiry, follower, transfer, trl};
-use crate::projections::contract_stats::cube::Cube;
-use crate::projections::search::{index_dir, indexer, SearchIndex};
-use crate::projections::Projections;
+use crate::projections::search::indexer;
 use crate::routes;
-use crate::store::aggregates::Aggregates;
-use crate::store::{reference, Db};
-
-/// Everything a request handler may need, shared by all workers.
-pub struct AppState {
-    pub db: Db,
-    pub aggregates: Aggregates,
-    pub projections: Projections,
-    pub search: Arc<SearchIndex>,
-    pub search_dir: std::path::PathBuf,
-    /// The contract statistics in memory, for cuts at scale.
-    pub stats_cube: Arc<Cube>,
-    /// Signalled after every successful command (wakes the search indexer).
-    pub appended: Arc<Notify>,
-    pub clock: Clock,
-    pub refs: ReferenceData,
-    pub tokens: Tokens,
-    pub settings: Settings,
-    /// Turned true when the server stops, so background tasks end with it.
-    pub shutdown: watch::Sender<bool>,
-    /// The event streams open, per user (`GET /events/stream`).
-    pub streams: Arc<crate::routes::event_stream::Streams>,
-}
+use crate::state::AppState;
 
 impl AppState {
-    /// Opens the configured store and makes it ready: migrations, reference data, event stores.
-    pub async fn open(settings: Settings) -> anyhow::Result<AppState> {
-        let db = Db::connect_with(&settings.database_url(), settings.db_acquire_timeout()).await?;
-        db.migrate().await?;
-        crate::store::log::check_positions(&mut db.read().await?.conn()).await?;
-        reference::seed(&db).await?;
-        let refs = reference::load(&db).await?;
-        let projections = Projections::standard();
-        let appended = Arc::new(Notify::new());
-        let aggregates = Aggregates::new(&db, &projections, appended.clone());
-        let secret = load_or_create_secret(settings.jwt_secret.as_ref(), &settings.data_dir)?;
-        let tokens = Tokens::new(&secret, settings.token_ttl_seconds);
-        let search_dir = index_dir(&settings.data_dir, &settings.database_url());
-        let search = Arc::new(SearchIndex::open(&search_dir)?);
-        let (shutdown, _) = watch::channel(false);
-        Ok(AppState {
-            db,
-            aggregates,
-            projections,
-            search,
-            search_dir,
-            stats_cube: Arc::new(Cube::default()),
-            appended,
-            clock: Clock::default(),
-            refs,
-            tokens,
-            settings,
-            shutdown,
-            streams: Arc::default(),
-        })
-    }
-
     /// Starts the background work: the search indexer, the log's policies, the demand expiry
     /// task, the statistics cube's warm-keeping. All stop when `shutdown` turns true.
     /// Fails when a background part cannot start as configured (the mail transport).

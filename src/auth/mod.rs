@@ -18,7 +18,7 @@ use futures::future::LocalBoxFuture;
 use crate::domain::membership::{AccountStatus, Manager};
 use crate::domain::{Actor, Role};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::accounts;
 
 /// Routes a user who must change their password may still use.

@@ -141,7 +141,7 @@ pub async fn clear(db: &Db, bucket: Bucket, subject: &str) -> Result<(), AppErro
 /// Forgets spent windows now and then: a window older than the longest limit's can no longer
 /// refuse anything, and without this the table would keep one row per address ever seen.
 pub async fn prune_forever(
-    state: actix_web::web::Data<crate::startup::AppState>,
+    state: actix_web::web::Data<crate::state::AppState>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     let s = &state.settings;

@@ -18,7 +18,7 @@ use tokio::sync::watch;
 
 use super::lease::Lease;
 use super::message::{Message, FORMAT};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::log;
 use crate::store::StoreError;
 

@@ -3,6 +3,7 @@
 //! representation a report is asked for.
 
 pub mod negotiate;
+pub mod streams;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -18,7 +19,7 @@ use uuid::Uuid;
 
 use crate::domain::FieldError;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
 

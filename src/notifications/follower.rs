@@ -24,7 +24,7 @@ use crate::policies::follower::Policy;
 use crate::projections::doc;
 use crate::projections::fold::DocModel;
 use crate::projections::rows;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::log::LoggedEvent;
 use crate::store::sql::{Arg, Conn};
 use crate::store::StoreError;

@@ -22,7 +22,7 @@ use crate::domain::negotiation::NegotiationAction;
 use crate::domain::{Actor, Command, DomainError, LoggableEvent};
 use crate::error::AppError;
 use crate::projections::{demand_board, market_board, negotiation_board};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::aggregates::EventStoreOf;
 
 /// Expires every demand that is due now; returns how many this call expired.

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use tokio::sync::watch;
 
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::log::{self, LoggedEvent};
 use crate::store::sql::Arg;
 use crate::store::{Db, StoreError};

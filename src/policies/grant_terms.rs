@@ -11,7 +11,7 @@ use crate::domain::ownership_grant::GrantAction;
 use crate::domain::{Actor, Command, DomainError};
 use crate::error::AppError;
 use crate::projections::ownership_register;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Expires the grants whose term is over and announces those ending soon; returns how many
 /// events it appended.

@@ -9,7 +9,7 @@ use crate::domain::contract::ContractRegistration;
 use crate::domain::listing::ListingAction;
 use crate::domain::{Actor, Command, DomainError};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::log::LoggedEvent;
 
 pub struct TransferOnRegistration;

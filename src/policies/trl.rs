@@ -15,7 +15,7 @@ use crate::domain::listing::ListingAction;
 use crate::domain::verification::VerificationRequest;
 use crate::domain::{Actor, Command, DomainError};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::log::LoggedEvent;
 
 use super::follower::Policy;

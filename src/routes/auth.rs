@@ -15,7 +15,7 @@ use crate::domain::user::{login_email, NewUser, Password, RegistrationInput};
 use crate::domain::{Actor, Role};
 use crate::error::AppError;
 use crate::http::Body;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::accounts::{self as account_rows, User};
 use crate::store::membership::MembershipRequest;
 

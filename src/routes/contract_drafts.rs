@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::domain::calendar::china_date;
 use crate::error::AppError;
 use crate::projections::listing_catalogue;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::accounts;
 
 /// What a deal says of the contract it leads to.

@@ -11,7 +11,7 @@ use crate::contract_import::{Batch, Format, Importer};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::http::{mime_type, read_limited, Query};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A region's whole history fits: 100,000 contracts of CSV are about 40 MB.
 const IMPORT_LIMIT_BYTES: usize = 64 * 1024 * 1024;

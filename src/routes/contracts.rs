@@ -22,7 +22,7 @@ use crate::http::{
 };
 use crate::projections::contract_stats::{self, workbook, ContractRow, Lookup};
 use crate::projections::{listing_catalogue, market_board};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::accounts;
 use crate::store::aggregates::Loaded;
 

@@ -10,7 +10,7 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const PAGE: &str = include_str!("../../templates/dashboard/index.html");
 const SCRIPT: &str = include_str!("../../templates/dashboard/dashboard.js");

@@ -22,7 +22,7 @@ use crate::projections::demand_board::{self, DemandRow, Filter};
 use crate::projections::listing_catalogue;
 use crate::projections::search::{DocType, Filters};
 use crate::routes::search::{search_page, SearchPage};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::aggregates::Loaded;
 
 /// A demand as the API shows it; applications only as far as the caller may read them.

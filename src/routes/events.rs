@@ -9,7 +9,7 @@ use crate::domain::Role;
 use crate::error::AppError;
 use crate::http::{page_limit, Query};
 use crate::projections::feed;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::log;
 use crate::store::StoreError;
 

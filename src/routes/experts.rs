@@ -20,7 +20,7 @@ use crate::domain::Role;
 use crate::error::AppError;
 use crate::http::{Body, IfMatch, Query};
 use crate::projections::contract_stats;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::accounts;
 use crate::store::experts::{self, Expert, ExpertRow};
 

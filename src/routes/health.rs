@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// `/readyz` answers within this, whatever the database does: a load balancer asking "can you
 /// work?" must not hang on a database that hangs. A healthy ping takes milliseconds.

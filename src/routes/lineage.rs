@@ -18,7 +18,7 @@ use crate::projections::demand_board::DemandRow;
 use crate::projections::lineage::{self, Chain};
 use crate::projections::listing_catalogue;
 use crate::projections::ownership_register::{self, GrantRow};
-use crate::startup::AppState;
+use crate::state::AppState;
 use items::{
     href, AnswerLink, ContractItem, DemandItem, DistributionItem, GrantItem, ListingItem,
     NegotiationItem, VerificationItem,

@@ -27,7 +27,7 @@ use crate::projections::listing_catalogue::{self, Filter, ListingRow};
 use crate::projections::negotiation_board;
 use crate::projections::search::{DocType, Filters};
 use crate::routes::search::{search_page, SearchPage};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::accounts;
 use crate::store::aggregates::Loaded;
 use crate::store::log;

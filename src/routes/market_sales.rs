@@ -17,7 +17,7 @@ use crate::domain::{Actor, Command, Visibility};
 use crate::error::AppError;
 use crate::http::{etag, Body};
 use crate::projections::{listing_catalogue, market_board};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::aggregates::Loaded;
 
 /// How many times a command that lost a race for the sale's stream is decided again on the

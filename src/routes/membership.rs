@@ -14,7 +14,7 @@ use crate::domain::text::clean;
 use crate::domain::user::Email;
 use crate::error::AppError;
 use crate::http::{decode_cursor, page_limit, Body, OptionalBody, Page, PageQuery, Query};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::accounts::{self, UserFilter};
 use crate::store::membership::{self as rows, Invitation};
 

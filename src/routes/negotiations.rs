@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::http::{decode_cursor, etag, page_limit, Body, IfMatch, Page, Query};
 use crate::projections::negotiation_board::{self, NegotiationRow};
 use crate::projections::{demand_board, listing_catalogue};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::accounts;
 use crate::store::aggregates::Loaded;
 

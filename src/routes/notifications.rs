@@ -13,7 +13,7 @@ use crate::http::{page_limit, Body, Page, PageQuery, Query};
 use crate::notifications::inbox::{self, InboxCursor, Notification};
 use crate::notifications::kinds::Kind;
 use crate::notifications::mail::dead;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -9,7 +9,7 @@ use crate::domain::organization::{NewOrganization, OrganizationInput};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::http::{Body, Page, PageQuery, Query};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::accounts;
 
 pub(super) async fn create(

@@ -23,7 +23,7 @@ use crate::domain::{Actor, Command, Recorded, Role};
 use crate::error::AppError;
 use crate::http::{decode_cursor, etag, page_limit, Body, IfMatch, OptionalBody, Page, Query};
 use crate::projections::ownership_register::{self, GrantRow, ListFilter};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::accounts;
 use crate::store::aggregates::Loaded;
 use crate::store::log;

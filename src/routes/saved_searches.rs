@@ -11,7 +11,7 @@ use crate::notifications::alerts::{Criteria, SavedSearch};
 use crate::notifications::saved::{self, SavedView, MAX_PER_USER};
 use crate::notifications::subscribe::{self, SavedSearchInput};
 use crate::projections::{demand_board, listing_catalogue};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::log;
 
 pub(super) async fn list(

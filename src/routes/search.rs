@@ -13,7 +13,7 @@ use crate::http::{decode_offset, encode_offset, page_limit, Query};
 use crate::projections::search::matching::{self, demand_text, listing_text, shared_terms, Reason};
 use crate::projections::search::{analyzer, DocType, Filters, Hit};
 use crate::projections::{demand_board, listing_catalogue};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::log;
 
 pub const MAX_QUERY_CHARS: usize = 200;

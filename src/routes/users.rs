@@ -15,7 +15,7 @@ use crate::domain::text::clean;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::http::{decode_cursor, page_limit, Body, OptionalBody, Page, PageQuery, Query};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::accounts::{self as account_rows, UserFilter};
 use crate::store::membership as rows;
 

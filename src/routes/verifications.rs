@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::http::{decode_cursor, etag, page_limit, Body, IfMatch, OptionalBody, Page, Query};
 use crate::projections::listing_catalogue;
 use crate::projections::verification_queue::{self, Filter, VerificationRow};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::accounts;
 use crate::store::aggregates::Loaded;
 

@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 use techmarket::config::Settings;
 use techmarket::domain::user::{NewUser, RegistrationInput};
 use techmarket::domain::Role;
-use techmarket::startup::{AppState, Application};
+use techmarket::startup::Application;
+use techmarket::state::AppState;
 use uuid::Uuid;
 
 pub const PASSWORD: &str = "correct horse battery staple";

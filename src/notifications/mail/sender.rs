@@ -22,7 +22,7 @@ use super::render;
 use crate::config::Settings;
 use crate::notifications::inbox::link;
 use crate::notifications::kinds::Kind;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::sql::{Arg, Row};
 use crate::store::{Db, StoreError};
 

@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::http::Query;
 use crate::projections::contract_stats::query::{Cut, DateBasis, Dim, Granularity};
 use crate::projections::contract_stats::workbook;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 use super::cut::as_of_of;
 use crate::http::negotiate::XLSX;

@@ -14,7 +14,7 @@ use crate::http::Query;
 use crate::projections::ownership_register::query::{
     self as grant_query, Report as GrantReportKind, Scope,
 };
-use crate::startup::AppState;
+use crate::state::AppState;
 
 use crate::http::negotiate::{negotiate, Format};
 

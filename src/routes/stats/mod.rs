@@ -24,7 +24,7 @@ use crate::http::negotiate::{negotiate, Format, XLSX};
 use crate::http::Query;
 use crate::projections::contract_stats::query::{self, Cut, DateBasis, Granularity, Line, Totals};
 use crate::projections::contract_stats::{compare, workbook};
-use crate::startup::AppState;
+use crate::state::AppState;
 use cut::{cut_of, StatsQuery};
 
 #[derive(Serialize)]
