@@ -4,6 +4,7 @@
 
 pub mod actor;
 pub mod calendar;
+pub mod code;
 pub mod contract;
 pub mod demand;
 pub mod envelope;
@@ -23,5 +24,6 @@ pub mod user;
 pub mod verification;
 
 pub use actor::{Actor, Role};
+pub use code::Code;
 pub use envelope::{Command, DomainEvent, LoggableEvent, Recorded, Visibility};
 pub use error::{DomainError, FieldError};

@@ -70,8 +70,21 @@ pub struct ListingData {
     pub trl_sources: Vec<Uuid>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ListingStatus {
     Draft,
     UnderReview,
@@ -81,37 +94,7 @@ pub enum ListingStatus {
     Transferred,
 }
 
-impl ListingStatus {
-    pub const ALL: [ListingStatus; 6] = [
-        ListingStatus::Draft,
-        ListingStatus::UnderReview,
-        ListingStatus::Returned,
-        ListingStatus::Published,
-        ListingStatus::Withdrawn,
-        ListingStatus::Transferred,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ListingStatus::Draft => "draft",
-            ListingStatus::UnderReview => "under_review",
-            ListingStatus::Returned => "returned",
-            ListingStatus::Published => "published",
-            ListingStatus::Withdrawn => "withdrawn",
-            ListingStatus::Transferred => "transferred",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ListingStatus> {
-        ListingStatus::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-}
-
-impl fmt::Display for ListingStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::codes!(ListingStatus);
 
 /// A price public notice (公示) period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

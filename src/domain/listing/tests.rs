@@ -268,7 +268,8 @@ fn in_status(status: ListingStatus, job: bool) -> Story {
 
 fn statuses_except(allowed: &[ListingStatus]) -> Vec<ListingStatus> {
     ListingStatus::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|s| !allowed.contains(s))
         .collect()
 }
@@ -2066,7 +2067,7 @@ fn redacted_drops_only_the_confidential_detail() {
 fn statuses_and_enums_serialize_as_snake_case() {
     for status in ListingStatus::ALL {
         assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
-        assert_eq!(ListingStatus::parse(status.as_str()), Some(status));
+        assert_eq!(ListingStatus::parse(status.as_str()), Some(*status));
         assert_eq!(status.to_string(), status.as_str());
     }
     assert_eq!(ListingStatus::parse("archived"), None);
