@@ -162,7 +162,7 @@ fn role(name: &str) -> anyhow::Result<Role> {
     Role::parse(name).ok_or_else(|| {
         anyhow::anyhow!(
             "unknown role '{name}'; one of {:?}",
-            Role::ALL.map(|r| r.as_str())
+            Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>()
         )
     })
 }

@@ -2,8 +2,21 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// The eight roles of the market. Stored and transported as `snake_case`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Role {
     Researcher,
     Enterprise,
@@ -15,44 +28,12 @@ pub enum Role {
     PlatformAdmin,
 }
 
+crate::codes!(Role);
+
 impl Role {
-    pub const ALL: [Role; 8] = [
-        Role::Researcher,
-        Role::Enterprise,
-        Role::TechManager,
-        Role::InstitutionAdmin,
-        Role::Provider,
-        Role::Registrar,
-        Role::Statistician,
-        Role::PlatformAdmin,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Researcher => "researcher",
-            Role::Enterprise => "enterprise",
-            Role::TechManager => "tech_manager",
-            Role::InstitutionAdmin => "institution_admin",
-            Role::Provider => "provider",
-            Role::Registrar => "registrar",
-            Role::Statistician => "statistician",
-            Role::PlatformAdmin => "platform_admin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
     /// Roles a person may choose for themselves at `POST /auth/register`.
     pub fn is_self_service(self) -> bool {
         matches!(self, Role::Researcher | Role::Enterprise)
-    }
-}
-
-impl std::fmt::Display for Role {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -81,5 +62,18 @@ impl Actor {
 
     pub fn belongs_to(&self, organization_id: Option<Uuid>) -> bool {
         organization_id.is_some() && self.organization_id == organization_id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::code::assert_serde_agrees;
+
+    #[test]
+    fn roles_are_their_snake_case_codes() {
+        assert_serde_agrees::<Role>();
+        assert_eq!(Role::ALL.len(), 8);
+        assert_eq!(Role::InstitutionAdmin.to_string(), "institution_admin");
     }
 }

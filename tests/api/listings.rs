@@ -226,7 +226,7 @@ both!(
         let draft = app.draft(&owner, &listing_body("草稿成果")).await;
         let head = app.log_len().await;
 
-        for role in Role::ALL.into_iter().filter(|r| *r != Role::Researcher) {
+        for role in Role::ALL.iter().copied().filter(|r| *r != Role::Researcher) {
             let u = app.user(role, None).await;
             // Only researchers list achievements.
             let r = app

@@ -1,20 +1,79 @@
 //! Who may do what to a sale, and when. Authorization first, then the phase and the clock,
-//! then the payload: someone who may not act learns nothing of the sale's state.
+//! then the payload: someone who may not act learns nothing of the sale's state. This file
+//! opens, closes and relists a sale; `take_part` decides what the enterprises do in it.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
-use super::rules::{price, MAX_PRICE_FEN};
+use super::rules::price;
+use super::take_part::{apply, bid, register};
 use super::{
-    speaks_for_owner, AuctionRules, Bid, Deal, ListingFacts, NoSaleReason, Participant, SaleAction,
-    SaleData, SaleEvent, SaleKind, SalePhase,
+    speaks_for_owner, AuctionRules, Deal, NoSaleReason, SaleData, SaleEvent, SaleKind, SalePhase,
 };
 use crate::domain::error::{require, require_state, Validation};
-use crate::domain::{Actor, DomainError, Role};
+use crate::domain::{Actor, DomainError};
 
 /// The longest a listing period may run (the region's notices run 10–20 working days).
 pub const MAX_PERIOD_DAYS: u32 = 60;
 /// The longest an auction may run.
 const MAX_AUCTION_DAYS: i64 = 30;
+
+/// What the sale needs to know of its listing, read by the caller when the sale is opened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListingFacts {
+    pub listing_id: Uuid,
+    pub owner_id: Uuid,
+    /// The owner's organization (a job-related listing's institution); the seller side.
+    pub organization_id: Option<Uuid>,
+    pub published: bool,
+    /// `listed` or `auction`, as the listing declares.
+    pub pricing_mode: String,
+    pub job_related: bool,
+}
+
+/// What a command asks of a sale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SaleAction {
+    /// By the listing's owner (or its institution's admin): put up at `price_fen` for
+    /// `period_days`; `rules` govern the auction should several apply.
+    OpenListed {
+        listing: ListingFacts,
+        price_fen: i64,
+        period_days: u32,
+        deposit_fen: Option<i64>,
+        rules: AuctionRules,
+    },
+    /// By the listing's owner: an auction from `starts_at` to `ends_at`.
+    OpenAuction {
+        listing: ListingFacts,
+        starts_at: DateTime<Utc>,
+        ends_at: DateTime<Utc>,
+        rules: AuctionRules,
+    },
+    /// By an enterprise, during the listing period.
+    Apply {
+        deposit_fen: Option<i64>,
+    },
+    /// By an enterprise, before an auction starts.
+    RegisterBidder,
+    Bid {
+        bid_id: Uuid,
+        amount_fen: i64,
+    },
+    /// By anyone (or the platform) once the period or the auction has ended. A job-related
+    /// listing's price is publicly noticed for `notice_days` after the deal, as a negotiated
+    /// one's is before it: registration waits for the notice to run.
+    Close {
+        notice_days: u32,
+    },
+    /// By the seller, after a listing period nobody applied in: a new price, a new notice.
+    Relist {
+        price_fen: i64,
+        period_days: u32,
+    },
+}
 
 pub(super) fn decide(
     sale: Option<&SaleData>,
@@ -59,23 +118,7 @@ pub(super) fn decide(
         SaleAction::Relist {
             price_fen,
             period_days,
-        } => {
-            require(s.is_seller(actor), "only the seller relists")?;
-            require_phase(s.phase, &[SalePhase::Unsold], "relisted")?;
-            if s.kind != SaleKind::Listed || s.no_sale != Some(NoSaleReason::NoApplicants) {
-                return Err(DomainError::conflict(
-                    "only a listed-price sale nobody applied for is relisted",
-                ));
-            }
-            let mut v = Validation::new();
-            price(&mut v, "price_fen", price_fen);
-            period(&mut v, period_days);
-            v.finish()?;
-            Ok(SaleEvent::Relisted {
-                price_fen,
-                ends_at: now + TimeDelta::days(period_days.into()),
-            })
-        }
+        } => relist(s, actor, now, price_fen, period_days),
     }
 }
 
@@ -165,156 +208,27 @@ fn open_auction(
     })
 }
 
-/// An enterprise with an organization, not the seller's, not taking part already.
-fn participant(
+fn relist(
     s: &SaleData,
     actor: &Actor,
     now: DateTime<Utc>,
-    among: &[Participant],
-    deposit_fen: Option<i64>,
-) -> Result<Participant, DomainError> {
-    let org = match (actor.role, actor.organization_id) {
-        (Role::Enterprise, Some(org)) if !actor.is_system() => org,
-        _ => {
-            return Err(DomainError::forbidden(
-                "only an enterprise's member, for their organization, takes part in a sale",
-            ))
-        }
-    };
-    require(
-        Some(org) != s.seller_organization_id && actor.user_id != s.seller_id,
-        "the seller does not take part in its own sale",
-    )?;
-    if among.iter().any(|p| p.organization_id == org) {
-        return Err(DomainError::conflict(
-            "your organization takes part already",
-        ));
-    }
-    Ok(Participant {
-        user_id: actor.user_id,
-        organization_id: org,
-        deposit_fen,
-        at: now,
-    })
-}
-
-fn apply(
-    s: &SaleData,
-    actor: &Actor,
-    now: DateTime<Utc>,
-    deposit_fen: Option<i64>,
+    price_fen: i64,
+    period_days: u32,
 ) -> Result<SaleEvent, DomainError> {
-    let p = participant(s, actor, now, &s.applicants, deposit_fen)?;
-    require_phase(s.phase, &[SalePhase::ListedOpen], "applied for")?;
-    let ends = s.period_ends_at.expect("a listed sale has a period");
-    if now >= ends {
-        return Err(DomainError::conflict(format!(
-            "the listing period ended at {ends}"
-        )));
-    }
-    if let Some(required) = s.deposit_fen {
-        match deposit_fen {
-            Some(d) if d >= required => {}
-            _ => {
-                return Err(DomainError::invalid(
-                    "deposit_fen",
-                    format!("a deposit of at least {required} fen is required"),
-                ))
-            }
-        }
-    }
-    Ok(SaleEvent::Applied { participant: p })
-}
-
-fn register(s: &SaleData, actor: &Actor, now: DateTime<Utc>) -> Result<SaleEvent, DomainError> {
-    let p = participant(s, actor, now, &s.bidders, None)?;
-    if s.kind != SaleKind::Auction {
+    require(s.is_seller(actor), "only the seller relists")?;
+    require_phase(s.phase, &[SalePhase::Unsold], "relisted")?;
+    if s.kind != SaleKind::Listed || s.no_sale != Some(NoSaleReason::NoApplicants) {
         return Err(DomainError::conflict(
-            "bidders register for an auction; a listed-price sale takes applications",
+            "only a listed-price sale nobody applied for is relisted",
         ));
     }
-    require_phase(s.phase, &[SalePhase::Auction], "registered for")?;
-    let starts = s.starts_at.expect("an auction has a start");
-    if now >= starts {
-        return Err(DomainError::conflict(format!(
-            "registration closed when the auction started at {starts}"
-        )));
-    }
-    Ok(SaleEvent::BidderRegistered { participant: p })
-}
-
-fn bid(
-    s: &SaleData,
-    actor: &Actor,
-    now: DateTime<Utc>,
-    bid_id: uuid::Uuid,
-    amount_fen: i64,
-) -> Result<SaleEvent, DomainError> {
-    let bidder = s
-        .bidders
-        .iter()
-        .find(|b| {
-            Some(b.organization_id) == actor.organization_id && actor.role == Role::Enterprise
-        })
-        .ok_or_else(|| {
-            DomainError::forbidden("only a bidder registered for this auction bids in it")
-        })?;
-    require_phase(s.phase, &[SalePhase::Auction], "bid in")?;
-    let (starts, ends) = (
-        s.starts_at.expect("an auction has a start"),
-        s.ends_at.expect("an auction has an end"),
-    );
-    if now < starts {
-        return Err(DomainError::conflict(format!("bidding opens at {starts}")));
-    }
-    if now >= ends {
-        return Err(DomainError::conflict(format!("bidding closed at {ends}")));
-    }
-    if s.bids.iter().any(|b| b.id == bid_id) {
-        return Err(DomainError::conflict(format!(
-            "bid {bid_id} was placed already"
-        )));
-    }
-    let rules = &s.rules;
-    if rules.sealed
-        && s.bids
-            .iter()
-            .any(|b| b.organization_id == bidder.organization_id)
-    {
-        return Err(DomainError::conflict(
-            "a sealed auction takes one bid from each bidder",
-        ));
-    }
-    let leading = s.leading_bid().map(|b| b.amount_fen);
-    let minimum = rules.minimum_bid(leading);
-    if amount_fen > MAX_PRICE_FEN {
-        return Err(DomainError::invalid(
-            "amount_fen",
-            format!("must be at most {MAX_PRICE_FEN} fen"),
-        ));
-    }
-    if amount_fen < minimum {
-        let why = match leading {
-            Some(l) if !rules.sealed && minimum > rules.starting_price_fen => format!(
-                "must be at least {minimum} fen: the leading bid of {l} fen plus the increment of {} fen",
-                rules.increment_fen
-            ),
-            _ => format!("must be at least {minimum} fen"),
-        };
-        return Err(DomainError::invalid("amount_fen", why));
-    }
-    let window = TimeDelta::minutes(rules.extension_minutes.into());
-    let extended_to = (rules.extension_minutes > 0 && ends - now < window).then(|| now + window);
-    Ok(SaleEvent::BidPlaced {
-        bid: Bid {
-            id: bid_id,
-            bidder_id: actor.user_id,
-            organization_id: bidder.organization_id,
-            amount_fen,
-            at: now,
-        },
-        sealed: rules.sealed,
-        extended_to,
+    let mut v = Validation::new();
+    price(&mut v, "price_fen", price_fen);
+    period(&mut v, period_days);
+    v.finish()?;
+    Ok(SaleEvent::Relisted {
+        price_fen,
+        ends_at: now + TimeDelta::days(period_days.into()),
     })
 }
 
@@ -393,6 +307,10 @@ fn period(v: &mut Validation, days: u32) {
     }
 }
 
-fn require_phase(phase: SalePhase, allowed: &[SalePhase], verb: &str) -> Result<(), DomainError> {
+pub(super) fn require_phase(
+    phase: SalePhase,
+    allowed: &[SalePhase],
+    verb: &str,
+) -> Result<(), DomainError> {
     require_state("sale", phase, allowed, &format!("be {verb}"))
 }
