@@ -11,9 +11,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::input::current_taxonomy;
 use super::{
-    current_taxonomy, ContractContent, ContractEvent, ContractInput, PartyInput, Taxonomies,
-    REGISTRATION_NUMBER_MAX,
+    ContractContent, ContractEvent, ContractInput, PartyInput, Taxonomies, REGISTRATION_NUMBER_MAX,
 };
 use crate::domain::calendar::china_date;
 use crate::domain::error::Validation;

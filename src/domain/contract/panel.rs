@@ -13,7 +13,8 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{require_status, ContractData, ContractEvent, ContractStatus};
+use super::decide::require_status;
+use super::{ContractData, ContractEvent, ContractStatus};
 use crate::domain::error::require;
 use crate::domain::text::clean;
 use crate::domain::{Actor, DomainError, Role};
@@ -29,36 +30,41 @@ pub struct Candidate {
     pub organization_id: Option<Uuid>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Recommendation {
     Approve,
     Reject,
     Revise,
 }
 
-impl Recommendation {
-    pub const ALL: [Recommendation; 3] = [
-        Recommendation::Approve,
-        Recommendation::Reject,
-        Recommendation::Revise,
-    ];
+crate::codes!(Recommendation);
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Recommendation::Approve => "approve",
-            Recommendation::Reject => "reject",
-            Recommendation::Revise => "revise",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Recommendation> {
-        Recommendation::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum SeatStatus {
     Invited,
     Accepted,
@@ -67,16 +73,7 @@ pub enum SeatStatus {
     Submitted,
 }
 
-impl SeatStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SeatStatus::Invited => "invited",
-            SeatStatus::Accepted => "accepted",
-            SeatStatus::Declined => "declined",
-            SeatStatus::Submitted => "submitted",
-        }
-    }
-}
+crate::codes!(SeatStatus);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Seat {

@@ -111,11 +111,11 @@ fn an_unknown_taxonomy_names_both_that_an_import_may_use() {
 
 #[test]
 fn an_import_puts_the_contract_on_the_register_on_its_original_date() {
-    let mut story = Story::new();
-    let event = story.ok(registrar(), import(historic()));
+    let mut s = story();
+    let event = s.ok(registrar(), import(historic()));
     assert!(matches!(event, ContractEvent::Imported { .. }));
     assert_eq!(event.name(), "imported");
-    let c = story.contract();
+    let c = s.contract();
     assert_eq!(c.status, ContractStatus::Registered);
     assert_eq!(c.registration_number.as_deref(), Some("2021500106000042"));
     assert_eq!(c.registered_on, Some(date("2021-04-12")));
@@ -128,8 +128,8 @@ fn an_import_puts_the_contract_on_the_register_on_its_original_date() {
 #[test]
 fn only_a_registrar_or_a_platform_admin_imports() {
     for (who, actor) in everyone() {
-        let mut story = Story::new();
-        let result = story.try_run(actor, import(historic()));
+        let mut s = story();
+        let result = s.try_run(actor, import(historic()));
         let allowed =
             !actor.is_system() && matches!(actor.role, Role::Registrar | Role::PlatformAdmin);
         match result {
@@ -137,7 +137,7 @@ fn only_a_registrar_or_a_platform_admin_imports() {
             Err(e) => {
                 assert!(!allowed, "{who} was refused: {e:?}");
                 assert_forbidden(e, who);
-                assert_eq!(story.state, ContractState::default());
+                assert_eq!(s.state, ContractState::default());
             }
         }
     }
@@ -145,13 +145,13 @@ fn only_a_registrar_or_a_platform_admin_imports() {
 
 #[test]
 fn an_import_into_an_existing_registration_is_a_conflict() {
-    let mut story = Story::new();
-    story.ok(registrar(), import(historic()));
-    let err = story.refused(platform_admin(), import(historic()));
+    let mut s = story();
+    s.ok(registrar(), import(historic()));
+    let err = s.refused(platform_admin(), import(historic()));
     assert_conflict(err, "already exists");
-    let mut story = Story::new();
-    story.ok(researcher(), ContractAction::Submit(content()));
-    let err = story.refused(registrar(), import(historic()));
+    let mut s = story();
+    s.ok(researcher(), ContractAction::Submit(content()));
+    let err = s.refused(registrar(), import(historic()));
     assert_conflict(err, "already exists");
 }
 
@@ -159,25 +159,25 @@ fn an_import_into_an_existing_registration_is_a_conflict() {
 fn content_built_by_hand_is_held_to_the_rules() {
     let mut hand = historic();
     hand.registered_on = date("2027-01-01");
-    let err = Story::new().refused(registrar(), import(hand));
+    let err = story().refused(registrar(), import(hand));
     assert_eq!(fields(err), ["registered_on"]);
 
     let mut linked = historic();
     linked.content.listing_id = Some(LISTING);
-    let err = Story::new().refused(registrar(), import(linked));
+    let err = story().refused(registrar(), import(linked));
     assert_eq!(fields(err), ["listing_id"]);
 
     let mut unknown = historic();
     unknown.content.contract_type.taxonomy = "1987".into();
-    let err = Story::new().refused(registrar(), import(unknown));
+    let err = story().refused(registrar(), import(unknown));
     assert_eq!(fields(err), ["taxonomy"]);
 }
 
 #[test]
 fn an_imported_contract_is_amended_paid_and_cancelled_like_any_other() {
-    let mut story = Story::new();
-    story.ok(registrar(), import(historic()));
-    story.ok(
+    let mut s = story();
+    s.ok(registrar(), import(historic()));
+    s.ok(
         registrar(),
         ContractAction::Amend {
             amendment_id: AMEND1,
@@ -190,10 +190,10 @@ fn an_imported_contract_is_amended_paid_and_cancelled_like_any_other() {
         },
     );
     assert_eq!(
-        story.contract().amounts_on(date("2022-01-10")),
+        s.contract().amounts_on(date("2022-01-10")),
         (90_000_000, 85_000_000)
     );
-    story.ok(
+    s.ok(
         registrar(),
         ContractAction::RecordPayment {
             payment_id: PAY1,
@@ -203,7 +203,7 @@ fn an_imported_contract_is_amended_paid_and_cancelled_like_any_other() {
         },
     );
     // Not before the original registration date.
-    let err = story.refused(
+    let err = s.refused(
         registrar(),
         ContractAction::Cancel {
             on: date("2021-04-11"),
@@ -211,12 +211,12 @@ fn an_imported_contract_is_amended_paid_and_cancelled_like_any_other() {
         },
     );
     assert!(message_of(&err, "on").contains("registration date (2021-04-12)"));
-    story.ok(
+    s.ok(
         registrar(),
         ContractAction::Cancel {
             on: date("2023-01-01"),
             reason: "双方解除".into(),
         },
     );
-    assert_eq!(story.contract().status, ContractStatus::Cancelled);
+    assert_eq!(s.contract().status, ContractStatus::Cancelled);
 }

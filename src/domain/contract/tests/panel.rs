@@ -388,11 +388,20 @@ fn a_draw_picks_distinct_eligible_experts_and_replays_with_its_seed() {
 
 #[test]
 fn recommendations_read_and_write_as_their_names() {
-    for r in Recommendation::ALL {
-        assert_eq!(Recommendation::parse(r.as_str()), Some(r));
-        assert_eq!(serde_json::to_value(r).unwrap(), json!(r.as_str()));
-    }
+    assert_serde_agrees::<Recommendation>();
     assert_eq!(Recommendation::parse("abstain"), None);
+}
+
+#[test]
+fn seat_statuses_read_and_write_as_their_names() {
+    assert_serde_agrees::<SeatStatus>();
+    assert_eq!(
+        SeatStatus::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>(),
+        ["invited", "accepted", "declined", "submitted"]
+    );
 }
 
 #[test]
