@@ -18,29 +18,25 @@ use crate::projections::search::matching::{self, shared_terms};
 use crate::projections::search::province_of;
 
 /// What the alert watches for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Target {
     Listings,
     Demands,
 }
 
-impl Target {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Target::Listings => "listings",
-            Target::Demands => "demands",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Target> {
-        match s {
-            "listings" => Some(Target::Listings),
-            "demands" => Some(Target::Demands),
-            _ => None,
-        }
-    }
-}
+crate::codes!(Target);
 
 /// An alert's criteria, as stored (JSON) and as shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
