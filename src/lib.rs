@@ -19,6 +19,7 @@ pub mod contract_import;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod metrics;
 pub mod notifications;
 pub mod policies;
 pub mod projections;

@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use async_trait::async_trait;
 use chrono::Utc;
@@ -55,6 +56,11 @@ where
 {
     /// Starts new streams, all in one transaction: every stream is written or none is. A stream
     /// that exists already makes the whole append a [`StoreError::Conflict`].
+    #[tracing::instrument(
+        name = "create_streams",
+        skip_all,
+        fields(aggregate = A::NAME, streams = streams.len())
+    )]
     pub async fn create_streams(
         &self,
         streams: Vec<(Uuid, Vec<A::Event>)>,
@@ -95,6 +101,7 @@ where
                     actor_role: actor.role.as_str().to_string(),
                     recorded_at: occurred_on,
                     payload: serde_json::value::to_raw_value(&payload)?,
+                    schema_version: Some(A::Event::SCHEMA_VERSION),
                 };
                 Ok(Pending {
                     stored: StoreEvent {
@@ -103,7 +110,7 @@ where
                         payload,
                         occurred_on,
                         sequence_number,
-                        version: None,
+                        version: Some(A::Event::SCHEMA_VERSION),
                     },
                     entry,
                 })
@@ -112,8 +119,24 @@ where
     }
 
     /// Writes the events, their log entries and the inline projections in one transaction.
+    #[tracing::instrument(
+        name = "append",
+        skip_all,
+        fields(
+            aggregate = A::NAME,
+            events = pending.len(),
+            waited_us = tracing::field::Empty,
+            last_position = tracing::field::Empty
+        )
+    )]
     async fn append(&self, pending: &[Pending<A::Event>]) -> Result<(), StoreError> {
+        // Appends are serialized (one writer on SQLite, the appends' own pool on PostgreSQL):
+        // the wait for the transaction is the queue in front of this command.
+        let asked = Instant::now();
         let mut tx = self.db.begin_append().await?;
+        let waited = asked.elapsed();
+        crate::metrics::append_wait(A::NAME, waited);
+        tracing::Span::current().record("waited_us", waited.as_micros() as u64);
         let mut conn = tx.conn();
         let mut entries: Vec<LoggedEvent> = Vec::with_capacity(pending.len());
         // A few hundred events a statement keeps within either backend's limit on parameters.
@@ -136,6 +159,9 @@ where
         }
         self.projections.apply_all(&mut conn, &entries).await?;
         tx.commit().await?;
+        if let Some(last) = entries.last() {
+            tracing::Span::current().record("last_position", last.position);
+        }
         Ok(())
     }
 }
@@ -192,13 +218,15 @@ where
             .await?;
         rows.iter()
             .map(|r| {
+                // esrs's `version` column holds the shape the event was written in.
+                let version = r.opt_i64("version")?.map(|v| v as i32);
                 Ok(StoreEvent {
                     id: r.uuid("id")?,
                     aggregate_id: r.uuid("aggregate_id")?,
-                    payload: r.json("payload")?,
+                    payload: A::Event::decode_stored(r.raw_json("payload")?.get(), version)?,
                     occurred_on: r.time("occurred_on")?,
                     sequence_number: r.i64("sequence_number")? as i32,
-                    version: r.opt_i64("version")?.map(|v| v as i32),
+                    version,
                 })
             })
             .collect()
@@ -237,11 +265,13 @@ where
 }
 
 /// Writes the events and their log entries; returns the entries' positions, in order.
-async fn insert<E>(
+async fn insert<E: LoggableEvent>(
     conn: &mut Conn<'_>,
     table: &str,
     pending: &[Pending<E>],
 ) -> Result<Vec<i64>, StoreError> {
+    // The shape these events are written in: one constant per aggregate type, so a literal.
+    let schema = E::SCHEMA_VERSION;
     let mut args = Vec::with_capacity(pending.len() * 8);
     let mut events = Vec::with_capacity(pending.len());
     let mut entries = Vec::with_capacity(pending.len());
@@ -260,7 +290,7 @@ async fn insert<E>(
         ]);
         let [id, agg, payload, at, seq, kind, actor, role] =
             std::array::from_fn(|i| format!("${}", b + i + 1));
-        events.push(format!("({id}, {agg}, {payload}, {at}, {seq})"));
+        events.push(format!("({id}, {agg}, {payload}, {at}, {seq}, {schema})"));
         let columns = format!(
             "{id}, '{}', {agg}, {seq}, {kind}, {actor}, {role}, {at}, {payload}",
             e.aggregate_type
@@ -268,7 +298,7 @@ async fn insert<E>(
         entries.push(format!("({k}, {columns})"));
     }
     let events_sql = format!(
-        "INSERT INTO {table} (id, aggregate_id, payload, occurred_on, sequence_number) VALUES {}",
+        "INSERT INTO {table} (id, aggregate_id, payload, occurred_on, sequence_number, version) VALUES {}",
         events.join(", ")
     );
     let mut positions: Vec<i64> = if conn.is_postgres() {
@@ -278,9 +308,9 @@ async fn insert<E>(
             "WITH ev AS ({events_sql}), \
              b AS ({PG_NEXT_POSITION}) \
              INSERT INTO event_log (position, event_id, aggregate_type, aggregate_id, version, event_type, \
-             actor_id, actor_role, recorded_at, payload) \
+             actor_id, actor_role, recorded_at, payload, schema_version) \
              SELECT b.base + v.k, v.event_id, v.aggregate_type, v.aggregate_id, v.version, v.event_type, \
-             v.actor_id, v.actor_role, v.recorded_at, v.payload \
+             v.actor_id, v.actor_role, v.recorded_at, v.payload, {schema} \
              FROM b, (VALUES {}) AS v(k, event_id, aggregate_type, aggregate_id, version, event_type, \
              actor_id, actor_role, recorded_at, payload) RETURNING position",
             entries.join(", ")
@@ -297,14 +327,14 @@ async fn insert<E>(
             (0..n)
                 .map(|i| {
                     let p: Vec<String> = (1..=cols).map(|c| format!("${}", i * cols + c)).collect();
-                    format!("({})", p.join(", "))
+                    format!("({}, {schema})", p.join(", "))
                 })
                 .collect()
         };
         let n = pending.len();
         conn.execute(
             &format!(
-                "INSERT INTO {table} (id, aggregate_id, payload, occurred_on, sequence_number) VALUES {}",
+                "INSERT INTO {table} (id, aggregate_id, payload, occurred_on, sequence_number, version) VALUES {}",
                 numbered(n, 5).join(", ")
             ),
             &keep(0..5),
@@ -313,11 +343,15 @@ async fn insert<E>(
         // One writer: the rows of one VALUES list take ascending AUTOINCREMENT positions.
         let sql = format!(
             "INSERT INTO event_log (event_id, aggregate_id, payload, recorded_at, version, event_type, \
-             actor_id, actor_role, aggregate_type) VALUES {} RETURNING position",
+             actor_id, actor_role, aggregate_type, schema_version) VALUES {} RETURNING position",
             (0..n)
                 .map(|i| {
                     let p: Vec<String> = (1..=8).map(|c| format!("${}", i * 8 + c)).collect();
-                    format!("({}, '{}')", p.join(", "), pending[i].entry.aggregate_type)
+                    format!(
+                        "({}, '{}', {schema})",
+                        p.join(", "),
+                        pending[i].entry.aggregate_type
+                    )
                 })
                 .collect::<Vec<_>>()
                 .join(", ")

@@ -20,6 +20,7 @@ use uuid::Uuid;
 use super::{Checkpoint, PublicDoc, SearchError, SearchIndex};
 use crate::domain::demand::{Demand, DemandData};
 use crate::domain::listing::{Listing, ListingData};
+use crate::metrics::Progress;
 use crate::projections::{demand_board, listing_catalogue};
 use crate::store::log;
 use crate::store::sql::Arg;
@@ -79,6 +80,21 @@ enum Current {
 
 /// Indexes one page of the log; `Ok(false)` when everything committed has been read.
 pub async fn catch_up_once(db: &Db, index: &Arc<SearchIndex>) -> Result<bool, IndexerError> {
+    Ok(index_page(db, index).await?.0)
+}
+
+/// As [`catch_up_once`], with the log's head as the page saw it.
+#[tracing::instrument(
+    name = "search_index_page",
+    skip_all,
+    fields(
+        after = tracing::field::Empty,
+        entries = tracing::field::Empty,
+        documents = tracing::field::Empty,
+        rebuild = tracing::field::Empty
+    )
+)]
+async fn index_page(db: &Db, index: &Arc<SearchIndex>) -> Result<(bool, i64), IndexerError> {
     let generation = generation(db).await?;
     let mut checkpoint = index.checkpoint();
     let restart = checkpoint.generation != generation;
@@ -90,9 +106,14 @@ pub async fn catch_up_once(db: &Db, index: &Arc<SearchIndex>) -> Result<bool, In
     }
     let mut rc = db.read().await?;
     let page = log::page_after(&mut rc.conn(), checkpoint.position, PAGE).await?;
+    let head = page.head;
+    let span = tracing::Span::current();
+    span.record("after", checkpoint.position);
+    span.record("entries", page.entries.len());
+    span.record("rebuild", restart);
     if page.entries.is_empty() && !restart {
         drop(rc);
-        return Ok(page.read_again().await);
+        return Ok((page.read_again().await, head));
     }
     let mut touched = HashSet::new();
     let mut current = Vec::new();
@@ -109,6 +130,7 @@ pub async fn catch_up_once(db: &Db, index: &Arc<SearchIndex>) -> Result<bool, In
         }
     }
     drop(rc);
+    span.record("documents", current.len());
     if let Some(last) = page.entries.last() {
         checkpoint.position = last.position;
     }
@@ -124,7 +146,7 @@ pub async fn catch_up_once(db: &Db, index: &Arc<SearchIndex>) -> Result<bool, In
         if index.uncommitted(COMMIT_EVERY) {
             flush(index).await?;
         }
-        return Ok(page.read_again().await);
+        return Ok((page.read_again().await, head));
     }
     let index = index.clone();
     tokio::task::spawn_blocking(move || -> Result<(), SearchError> {
@@ -152,7 +174,7 @@ pub async fn catch_up_once(db: &Db, index: &Arc<SearchIndex>) -> Result<bool, In
         Ok(())
     })
     .await??;
-    Ok(page.read_again().await)
+    Ok((page.read_again().await, head))
 }
 
 /// Makes what was read durable (a commit with nothing new but the checkpoint).
@@ -178,21 +200,25 @@ pub async fn catch_up(db: &Db, index: &Arc<SearchIndex>) -> Result<Checkpoint, I
 }
 
 /// The background task: follows the log until `shutdown` turns true. `appended` is signalled
-/// after each command, so new events are indexed at once rather than at the next poll.
+/// after each command, so new events are indexed at once rather than at the next poll. After
+/// each page, and when it goes idle, it tells `progress` how far searches see the log.
 pub async fn run(
     db: Db,
     index: Arc<SearchIndex>,
     appended: Arc<Notify>,
+    progress: Arc<Progress>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut failures = 0u32;
+    let mut head = 0;
     loop {
         if *shutdown.borrow() {
             return;
         }
-        let progressed = match catch_up_once(&db, &index).await {
-            Ok(p) => {
+        let progressed = match index_page(&db, &index).await {
+            Ok((p, seen)) => {
                 failures = 0;
+                head = seen;
                 p
             }
             Err(e) => {
@@ -209,6 +235,8 @@ pub async fn run(
                 tracing::warn!(error = %e, "search index checkpoint could not be committed");
             }
         }
+        // What searches see: documents staged for their commit (within a second) still lag.
+        progress.read_to(NAME, index.checkpoint().position, head);
         if !progressed {
             let pause = Duration::from_millis(if failures > 0 { 1000 } else { 500 });
             tokio::select! {
