@@ -31,13 +31,14 @@ use techmarket::domain::ownership_grant::{
     ListingFacts, TeamMember, STATUTORY_TEAM_INCOME_BP,
 };
 use techmarket::domain::{Actor, Command, Role};
-use techmarket::error::AppError;
 use techmarket::projections::doc;
 use techmarket::projections::ownership_register::query::{self as grant_query, Scope};
 use techmarket::startup::Application;
 use techmarket::state::AppState;
 use techmarket::store::accounts::{self, NewUserRow};
+use techmarket::store::aggregates::CommandError;
 use techmarket::store::sql::Arg;
+use techmarket::store::StoreError;
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
@@ -181,7 +182,11 @@ fn plan(rng: &mut StdRng, people: &People, t0: DateTime<Utc>, cap: DateTime<Utc>
                 reasons: vec![],
             },
         ));
-        steps.push((office, reviewed, GrantAction::StartNotice { days }));
+        steps.push((
+            office,
+            reviewed,
+            GrantAction::StartNotice { days, shortest: 1 },
+        ));
     }
     if granted_at <= cap {
         out.granted = true;
@@ -265,7 +270,7 @@ async fn run(state: &AppState, id: Uuid, actor: Actor, now: DateTime<Utc>, actio
             .await
         {
             Ok(_) => return,
-            Err(AppError::Conflict(_)) if attempt < 10 => attempt += 1,
+            Err(CommandError::Store(StoreError::Conflict)) if attempt < 10 => attempt += 1,
             Err(e) => panic!("grant {id}: {} failed: {e:?}", action_name(&action)),
         }
     }

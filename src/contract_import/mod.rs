@@ -25,7 +25,7 @@ use crate::projections::contract_stats;
 use crate::projections::doc;
 use crate::store::aggregates::EventStoreOf;
 use crate::store::sql::Arg;
-use crate::store::Db;
+use crate::store::{Db, StoreError};
 pub use rows::Format;
 
 /// The most faults a refused batch lists (the count says how many there were in all).
@@ -219,12 +219,12 @@ impl Importer<'_> {
                 .start_streams(streams)
                 .await
                 .map_err(|e| match e {
-                    AppError::Conflict(_) => AppError::Conflict(
+                    StoreError::Conflict | StoreError::Invariant(_) => AppError::Conflict(
                         "another import or registration took some of these registration numbers \
                          at the same time; nothing of this file was imported: send it again"
                             .into(),
                     ),
-                    other => other,
+                    other => other.into(),
                 })?;
         }
         outcomes.sort_by_key(|o| o.line);

@@ -19,8 +19,8 @@ use crate::domain::listing::ListingData;
 use crate::domain::negotiation::NegotiationData;
 use crate::domain::ownership_grant::GrantData;
 use crate::domain::verification::VerificationData;
-use crate::error::AppError;
 use crate::policies::follower::Policy;
+use crate::policies::PolicyError;
 use crate::projections::doc;
 use crate::projections::fold::DocModel;
 use crate::projections::rows;
@@ -208,8 +208,22 @@ impl Policy for Notifier {
         "notifications"
     }
 
-    async fn handle(&self, state: &AppState, entries: &[LoggedEvent]) -> Result<usize, AppError> {
+    #[tracing::instrument(
+        name = "notify",
+        skip_all,
+        fields(
+            entries = entries.len(),
+            telling = tracing::field::Empty,
+            inserted = tracing::field::Empty
+        )
+    )]
+    async fn handle(
+        &self,
+        state: &AppState,
+        entries: &[LoggedEvent],
+    ) -> Result<usize, PolicyError> {
         let telling: Vec<&LoggedEvent> = entries.iter().filter(|e| tells(e)).collect();
+        tracing::Span::current().record("telling", telling.len());
         if telling.is_empty() {
             return Ok(0);
         }
@@ -220,7 +234,7 @@ impl Policy for Notifier {
             // A stream without its document (the read models are being rebuilt) is read again
             // on the next pass: the checkpoint does not pass it.
             let Some(stream) = documents.stream(e) else {
-                return Err(AppError::Conflict(format!(
+                return Err(PolicyError::NotReady(format!(
                     "the document of {} {} is not there yet",
                     e.aggregate_type, e.aggregate_id
                 )));
@@ -266,6 +280,7 @@ impl Policy for Notifier {
         let mut tx = state.db.begin().await?;
         let new = rows::insert_new(&mut tx.conn(), "notifications", COLUMNS, "id", rows).await?;
         tx.commit().await?;
+        tracing::Span::current().record("inserted", new);
         Ok(new as usize)
     }
 }

@@ -15,18 +15,18 @@ use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use super::PolicyError;
 use crate::domain::calendar::china_date;
 use crate::domain::demand::DemandAction;
 use crate::domain::market_sale::SaleAction;
 use crate::domain::negotiation::NegotiationAction;
 use crate::domain::{Actor, Command, DomainError, LoggableEvent};
-use crate::error::AppError;
 use crate::projections::{demand_board, market_board, negotiation_board};
 use crate::state::AppState;
 use crate::store::aggregates::EventStoreOf;
 
 /// Expires every demand that is due now; returns how many this call expired.
-pub async fn expire_due(state: &AppState) -> Result<usize, AppError> {
+pub async fn expire_due(state: &AppState) -> Result<usize, PolicyError> {
     let now = state.clock.now();
     let due =
         demand_board::due_for_expiry(&mut state.db.read().await?.conn(), china_date(now)).await?;
@@ -42,7 +42,7 @@ pub async fn expire_due(state: &AppState) -> Result<usize, AppError> {
 
 /// Closes every market sale whose listing period or auction has ended: a deal, an auction
 /// among the applicants, or no sale, as the sale decides. Returns how many it closed.
-pub async fn close_due_sales(state: &AppState) -> Result<usize, AppError> {
+pub async fn close_due_sales(state: &AppState) -> Result<usize, PolicyError> {
     let now = state.clock.now();
     let due = market_board::due_for_close(&mut state.db.read().await?.conn(), now).await?;
     let notice_days = state.settings.price_notice_days;
@@ -58,7 +58,7 @@ pub async fn close_due_sales(state: &AppState) -> Result<usize, AppError> {
 }
 
 /// Expires open negotiations idle for `negotiation_idle_days`; returns how many.
-pub async fn expire_idle_negotiations(state: &AppState) -> Result<usize, AppError> {
+pub async fn expire_idle_negotiations(state: &AppState) -> Result<usize, PolicyError> {
     let now = state.clock.now();
     let idle_days = state.settings.negotiation_idle_days;
     let cutoff = now - chrono::Duration::days(i64::from(idle_days));
@@ -81,7 +81,7 @@ async fn by_rule<A, X>(
     ids: Vec<Uuid>,
     now: DateTime<Utc>,
     action: impl Fn() -> X,
-) -> Result<usize, AppError>
+) -> Result<usize, PolicyError>
 where
     A: Aggregate<Error = DomainError, Command = Command<X>> + Send + Sync + 'static,
     A::State: Send + Sync + Clone,
@@ -93,8 +93,8 @@ where
         let command = Command::new(Actor::system(), now, action());
         match store.execute(id, None, command).await {
             Ok(_) => applied += 1,
-            Err(AppError::Domain(DomainError::Conflict(_))) | Err(AppError::Conflict(_)) => {}
-            Err(e) => return Err(e),
+            Err(e) if e.is_conflict() => {}
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(applied)

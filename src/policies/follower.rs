@@ -3,13 +3,15 @@
 //! page's last position is recorded (at once when it acted, otherwise in batches); a crash in
 //! between replays the page, so every policy's handling must be idempotent (each says how it is).
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::web;
 use async_trait::async_trait;
 use tokio::sync::watch;
 
-use crate::error::AppError;
+use super::PolicyError;
+use crate::metrics::Progress;
 use crate::state::AppState;
 use crate::store::log::{self, LoggedEvent};
 use crate::store::sql::Arg;
@@ -23,7 +25,8 @@ const COALESCE: Duration = Duration::from_millis(50);
 pub trait Policy: Send + Sync + 'static {
     fn name(&self) -> &'static str;
     /// Acts on the entries; returns how many commands it issued.
-    async fn handle(&self, state: &AppState, entries: &[LoggedEvent]) -> Result<usize, AppError>;
+    async fn handle(&self, state: &AppState, entries: &[LoggedEvent])
+        -> Result<usize, PolicyError>;
 }
 
 pub async fn checkpoint(db: &Db, name: &str) -> Result<i64, StoreError> {
@@ -59,6 +62,8 @@ async fn save_checkpoint(db: &Db, name: &str, position: i64) -> Result<(), Store
 /// most the unsaved stretch, which is replayed, and replaying is idempotent.
 pub struct Cursor {
     pub position: i64,
+    /// The log's head as the last page read saw it.
+    pub head: i64,
     saved: i64,
     saved_at: Instant,
     /// Entries read since the last save (positions are sparse, so they cannot be subtracted).
@@ -75,6 +80,7 @@ impl Cursor {
         let position = checkpoint(db, name).await?;
         Ok(Cursor {
             position,
+            head: position,
             saved: position,
             saved_at: Instant::now(),
             unsaved: 0,
@@ -101,14 +107,28 @@ impl Cursor {
 /// Handles one page after `cursor`; `Ok(false)` when everything settled has been read and
 /// nothing committed waits behind an older transaction. Saves the cursor when the policy acted
 /// (so what it did is not redone needlessly) or when a save is due.
+#[tracing::instrument(
+    name = "follower_page",
+    skip_all,
+    fields(
+        follower = policy.name(),
+        after = cursor.position,
+        entries = tracing::field::Empty,
+        acted = tracing::field::Empty
+    )
+)]
 pub async fn step(
     policy: &dyn Policy,
     state: &AppState,
     cursor: &mut Cursor,
-) -> Result<bool, AppError> {
+) -> Result<bool, PolicyError> {
     let page = log::page_after(&mut state.db.read().await?.conn(), cursor.position, PAGE).await?;
+    cursor.head = page.head;
+    let span = tracing::Span::current();
+    span.record("entries", page.entries.len());
     if let Some(last) = page.entries.last().map(|e| e.position) {
         let acted = policy.handle(state, &page.entries).await?;
+        span.record("acted", acted);
         cursor.position = last;
         cursor.unsaved += page.entries.len();
         if acted > 0 || cursor.due() {
@@ -120,17 +140,19 @@ pub async fn step(
 
 /// Handles one page of the log after the policy's saved checkpoint and saves it:
 /// `Ok(false)` when nothing was new.
-pub async fn catch_up_once(policy: &dyn Policy, state: &AppState) -> Result<bool, AppError> {
+pub async fn catch_up_once(policy: &dyn Policy, state: &AppState) -> Result<bool, PolicyError> {
     let mut cursor = Cursor::load(&state.db, policy.name()).await?;
     let progressed = step(policy, state, &mut cursor).await?;
     cursor.save(&state.db, policy.name()).await?;
     Ok(progressed)
 }
 
-/// The background task for `policy`, until `shutdown` turns true.
+/// The background task for `policy`, until `shutdown` turns true. After each page, and when
+/// it goes idle, it tells `progress` how far it has read.
 pub async fn run(
     policy: Box<dyn Policy>,
     state: web::Data<AppState>,
+    progress: Arc<Progress>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut cursor = None;
@@ -147,11 +169,12 @@ pub async fn run(
             }
             let c = cursor.as_mut().expect("loaded above");
             let progressed = step(policy.as_ref(), &state, c).await?;
+            progress.read_to(policy.name(), c.position, c.head);
             if !progressed {
                 // Idle: what was read is saved before waiting.
                 c.save(&state.db, policy.name()).await?;
             }
-            Ok::<_, AppError>(progressed)
+            Ok::<_, PolicyError>(progressed)
         };
         let progressed = match progressed.await {
             Ok(p) => p,

@@ -6,16 +6,16 @@
 
 use chrono::TimeDelta;
 
+use super::PolicyError;
 use crate::domain::calendar::china_date;
 use crate::domain::ownership_grant::GrantAction;
-use crate::domain::{Actor, Command, DomainError};
-use crate::error::AppError;
+use crate::domain::{Actor, Command};
 use crate::projections::ownership_register;
 use crate::state::AppState;
 
 /// Expires the grants whose term is over and announces those ending soon; returns how many
 /// events it appended.
-pub async fn sweep(state: &AppState) -> Result<usize, AppError> {
+pub async fn sweep(state: &AppState) -> Result<usize, PolicyError> {
     let now = state.clock.now();
     let today = china_date(now);
     let warning_days = state.settings.grant_expiry_warning_days;
@@ -43,8 +43,8 @@ pub async fn sweep(state: &AppState) -> Result<usize, AppError> {
         {
             Ok(_) => appended += 1,
             // Someone else got there first, or it was revoked or extended meanwhile.
-            Err(AppError::Domain(DomainError::Conflict(_))) | Err(AppError::Conflict(_)) => {}
-            Err(e) => return Err(e),
+            Err(e) if e.is_conflict() => {}
+            Err(e) => return Err(e.into()),
         }
     }
     if appended > 0 {

@@ -1,14 +1,16 @@
-//! A registered contract that names a listing marks the listing transferred. Idempotent: a
-//! listing already transferred (or withdrawn) refuses the command, which is then nothing to do.
+//! A registered contract that names a listing goes to the listing, which decides what it means
+//! (`domain::listing`'s `contracts`): an assignment or an exclusive licence transfers it, any
+//! other contract is recorded on it and it stays published. This policy only routes the event.
+//!
+//! At-least-once and idempotent: the listing appends nothing for a contract it already knows,
+//! and refuses one on a listing that is no longer published, which is then nothing to do.
 
 use async_trait::async_trait;
-use esrs::Aggregate;
 
 use super::follower::Policy;
-use crate::domain::contract::ContractRegistration;
+use super::platform::{as_platform, registered_contracts};
+use super::PolicyError;
 use crate::domain::listing::ListingAction;
-use crate::domain::{Actor, Command, DomainError};
-use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::log::LoggedEvent;
 
@@ -16,37 +18,34 @@ pub struct TransferOnRegistration;
 
 #[async_trait]
 impl Policy for TransferOnRegistration {
+    /// The name predates the recording of other contracts; it keys the saved checkpoint.
     fn name(&self) -> &'static str {
         "listing_transferred_on_registration"
     }
 
-    async fn handle(&self, state: &AppState, entries: &[LoggedEvent]) -> Result<usize, AppError> {
+    async fn handle(
+        &self,
+        state: &AppState,
+        entries: &[LoggedEvent],
+    ) -> Result<usize, PolicyError> {
         let mut done = 0;
-        for e in entries {
-            if e.aggregate_type != ContractRegistration::NAME || e.event_type != "registered" {
+        for (contract_id, content) in registered_contracts(state, entries).await? {
+            let Some(listing_id) = content.listing_id else {
+                continue;
+            };
+            // Registrations are in the current taxonomy, the one the listing's rule reads.
+            if !content.contract_type.is_current() {
                 continue;
             }
-            let Some(contract) = state.aggregates.contracts.load(e.aggregate_id).await? else {
-                continue;
+            let action = ListingAction::RecordContract {
+                contract_id,
+                contract_type: content.contract_type.contract_type,
+                subtype: content.contract_type.subtype,
             };
-            let Some(listing_id) = contract.state.contract.and_then(|c| c.content.listing_id)
-            else {
-                continue;
-            };
-            let action = ListingAction::MarkTransferred {
-                contract_id: e.aggregate_id,
-            };
-            let command = Command::new(Actor::system(), state.clock.now(), action);
-            match state
-                .aggregates
-                .listings
-                .execute(listing_id, None, command)
-                .await
-            {
-                Ok(_) => done += 1,
-                Err(AppError::Domain(DomainError::Conflict(_) | DomainError::NotFound)) => {}
-                Err(AppError::Conflict(_)) => return Err(AppError::Conflict("retry".into())),
-                Err(other) => return Err(other),
+            // A contract the listing knows appends nothing; counting it too only saves the
+            // checkpoint sooner.
+            if as_platform(state, &state.aggregates.listings, listing_id, action).await? {
+                done += 1;
             }
         }
         Ok(done)

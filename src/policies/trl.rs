@@ -11,11 +11,12 @@
 use async_trait::async_trait;
 use esrs::Aggregate;
 
+use super::PolicyError;
 use crate::domain::listing::ListingAction;
 use crate::domain::verification::VerificationRequest;
 use crate::domain::{Actor, Command, DomainError};
-use crate::error::AppError;
 use crate::state::AppState;
+use crate::store::aggregates::CommandError;
 use crate::store::log::LoggedEvent;
 
 use super::follower::Policy;
@@ -30,13 +31,17 @@ impl Policy for TrlFromVerification {
 
     /// For each successful completion that raises the TRL, revises the listing's TRL as the
     /// system actor.
-    async fn handle(&self, state: &AppState, entries: &[LoggedEvent]) -> Result<usize, AppError> {
+    async fn handle(
+        &self,
+        state: &AppState,
+        entries: &[LoggedEvent],
+    ) -> Result<usize, PolicyError> {
         handle(state, entries).await
     }
 }
 
 /// Acts on the entries (the follower records the checkpoint).
-pub async fn handle(state: &AppState, entries: &[LoggedEvent]) -> Result<usize, AppError> {
+pub async fn handle(state: &AppState, entries: &[LoggedEvent]) -> Result<usize, PolicyError> {
     let mut revised = 0;
     for e in entries {
         if e.aggregate_type != VerificationRequest::NAME || e.event_type != "completed" {
@@ -78,11 +83,10 @@ pub async fn handle(state: &AppState, entries: &[LoggedEvent]) -> Result<usize, 
             Ok(after) if after.version > version => revised += 1,
             Ok(_) => {}
             // Withdrawn or transferred listings keep their TRL; a concurrent revision won.
-            Err(AppError::Domain(DomainError::Conflict(reason))) => {
+            Err(CommandError::Refused(DomainError::Conflict(reason))) => {
                 tracing::info!(%listing_id, request = %e.aggregate_id, %reason, "TRL not revised");
             }
-            Err(AppError::Conflict(_)) => return Err(AppError::Conflict("retry".into())),
-            Err(other) => return Err(other),
+            Err(other) => return Err(other.into()),
         }
     }
     Ok(revised)

@@ -2,29 +2,31 @@
 //! draft an agreed negotiation pre-fills), the registrar's decisions with their deadlines, and
 //! what follows registration (amendments, payments, cancellation, revocation).
 
-use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::command::{self, Action, On, Resource};
+use super::contract_history::with_deciders;
 use crate::auth::Authenticated;
 use crate::domain::calendar::china_date;
 use crate::domain::contract::{
-    ContractAction, ContractContent, ContractData, ContractInput, ContractState, ContractStatus,
-    Party, PartyInput, WorkingCalendar,
+    ContractAction, ContractContent, ContractData, ContractInput, ContractRegistration,
+    ContractState, ContractStatus, Party, PartyInput, WorkingCalendar,
 };
-use crate::domain::{Actor, Command, FieldError, Role};
+use crate::domain::{Actor, FieldError, Role};
 use crate::error::AppError;
 use crate::http::negotiate::{negotiate, Format, XLSX};
 use crate::http::{
-    decode_cursor, decode_offset, encode_offset, etag, page_limit, Body, IfMatch, Page, Query,
+    decode_cursor, decode_offset, encode_offset, etag, page_limit, Body, Page, Query,
 };
 use crate::projections::contract_stats::{self, workbook, ContractRow, Lookup};
 use crate::projections::{listing_catalogue, market_board};
 use crate::state::AppState;
 use crate::store::accounts;
-use crate::store::aggregates::Loaded;
+use crate::store::aggregates::{Aggregates, EventStoreOf, Loaded};
 
 #[derive(Serialize)]
 struct View<'a> {
@@ -36,43 +38,44 @@ struct View<'a> {
     overdue: bool,
 }
 
-fn view<'a>(state: &AppState, id: Uuid, version: i32, data: &'a ContractData) -> View<'a> {
-    View {
+/// The contract as JSON, with the names beside its codes (see `contract_history::name_codes`).
+fn view(
+    state: &AppState,
+    id: Uuid,
+    version: i32,
+    data: &ContractData,
+) -> Result<serde_json::Value, AppError> {
+    let mut v = serde_json::to_value(View {
         id,
         version,
         data,
         overdue: data.is_overdue_on(china_date(state.clock.now())),
+    })
+    .map_err(|e| AppError::Internal(e.into()))?;
+    super::contract_history::name_codes(&mut v, &state.refs);
+    Ok(v)
+}
+
+impl Resource for ContractRegistration {
+    const PATH: &'static str = "/api/v1/contracts";
+
+    fn events(aggregates: &Aggregates) -> &EventStoreOf<Self> {
+        &aggregates.contracts
+    }
+
+    fn view(
+        state: &AppState,
+        _: &Actor,
+        loaded: &Loaded<ContractState>,
+        out: &mut HttpResponseBuilder,
+    ) -> Result<HttpResponse, AppError> {
+        let data = loaded.state.contract.as_ref().ok_or(AppError::NotFound)?;
+        Ok(out.json(view(state, loaded.id, loaded.version, data)?))
     }
 }
 
-fn respond(
-    state: &AppState,
-    status: StatusCode,
-    loaded: &Loaded<ContractState>,
-) -> Result<HttpResponse, AppError> {
-    let data = loaded.state.contract.as_ref().ok_or(AppError::NotFound)?;
-    let mut resp = HttpResponse::build(status);
-    resp.insert_header(etag(loaded.version));
-    if status == StatusCode::CREATED {
-        resp.insert_header(("Location", format!("/api/v1/contracts/{}", loaded.id)));
-    }
-    Ok(resp.json(view(state, loaded.id, loaded.version, data)))
-}
-
-pub(super) async fn run(
-    state: &AppState,
-    actor: Actor,
-    id: Uuid,
-    if_match: IfMatch,
-    action: ContractAction,
-) -> Result<HttpResponse, AppError> {
-    let command = Command::new(actor, state.clock.now(), action);
-    let loaded = state
-        .aggregates
-        .contracts
-        .execute_visible(id, if_match.0, command)
-        .await?;
-    respond(state, StatusCode::OK, &loaded)
+impl Action for ContractAction {
+    type Of = ContractRegistration;
 }
 
 fn calendar(state: &AppState) -> WorkingCalendar {
@@ -177,51 +180,23 @@ pub(super) async fn submit(
     // Who first: a wrong role learns nothing from validation.
     let actor = *auth.require(&[Role::Researcher, Role::TechManager, Role::InstitutionAdmin])?;
     let content = content(&state, body.value).await?;
-    let command = Command::new(actor, state.clock.now(), ContractAction::Submit(content));
-    let loaded = state
-        .aggregates
-        .contracts
-        .create(Uuid::now_v7(), command)
-        .await?;
-    respond(&state, StatusCode::CREATED, &loaded)
+    let action = ContractAction::Submit(content);
+    command::create(&state, actor, Uuid::now_v7(), action).await
 }
 
-pub(super) async fn resubmit(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-    body: Body<ContractInput>,
-) -> Result<HttpResponse, AppError> {
-    let content = content(&state, body.value).await?;
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        ContractAction::Resubmit {
-            content,
-            calendar: calendar(&state),
-        },
-    )
+pub(super) async fn resubmit(on: On, body: Body<ContractInput>) -> Result<HttpResponse, AppError> {
+    let content = content(&on.state, body.value).await?;
+    on.run(ContractAction::Resubmit {
+        content,
+        calendar: calendar(&on.state),
+    })
     .await
 }
 
-pub(super) async fn accept(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-) -> Result<HttpResponse, AppError> {
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        ContractAction::Accept {
-            calendar: calendar(&state),
-        },
-    )
+pub(super) async fn accept(on: On) -> Result<HttpResponse, AppError> {
+    on.run(ContractAction::Accept {
+        calendar: calendar(&on.state),
+    })
     .await
 }
 
@@ -232,21 +207,12 @@ pub(super) struct ReasonsInput {
 }
 
 pub(super) async fn request_correction(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
+    on: On,
     body: Body<ReasonsInput>,
 ) -> Result<HttpResponse, AppError> {
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        ContractAction::RequestCorrection {
-            reasons: body.value.reasons,
-        },
-    )
+    on.run(ContractAction::RequestCorrection {
+        reasons: body.value.reasons,
+    })
     .await
 }
 
@@ -257,21 +223,12 @@ pub(super) struct OpinionInput {
 }
 
 pub(super) async fn expert_review(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
+    on: On,
     body: Body<OpinionInput>,
 ) -> Result<HttpResponse, AppError> {
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        ContractAction::ExpertReview {
-            opinion: body.value.opinion,
-        },
-    )
+    on.run(ContractAction::ExpertReview {
+        opinion: body.value.opinion,
+    })
     .await
 }
 
@@ -283,22 +240,16 @@ pub(super) struct RegisterInput {
 
 /// Registers the contract. A job-related listing with negotiated pricing must first have had
 /// its price public notice (公示) run its full period.
-pub(super) async fn register(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-    body: Body<RegisterInput>,
-) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
+pub(super) async fn register(on: On, body: Body<RegisterInput>) -> Result<HttpResponse, AppError> {
+    let state = &on.state;
     let mut rc = state.db.read().await?;
-    let row = contract_stats::get(&mut rc.conn(), id)
+    let row = contract_stats::get(&mut rc.conn(), on.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !row.data.is_visible_to(Some(&auth.0)) {
+    if !row.data.is_visible_to(Some(&on.auth.0)) {
         return Err(AppError::NotFound);
     }
-    auth.require(&[Role::Registrar])?;
+    on.auth.require(&[Role::Registrar])?;
     if let Some(listing_id) = row.data.content.listing_id {
         if let Some(listing) = listing_catalogue::get(&mut rc.conn(), listing_id).await? {
             let l = &listing.data;
@@ -307,9 +258,14 @@ pub(super) async fn register(
                 .as_ref()
                 .is_some_and(|n| n.has_run_by(state.clock.now()));
             if l.needs_price_notice() && !ran {
-                return Err(AppError::Conflict(
-                    "the listing is job-related with negotiated pricing: its price public notice (公示) must run its full period first".into(),
-                ));
+                return Err(AppError::Conflict(match &l.price_notice {
+                    Some(n) => crate::domain::listing::price_notice_running(
+                        n.ends_at,
+                        "期满后方可登记合同",
+                        "the listing is job-related with negotiated pricing, so the contract can be registered only after it ends",
+                    ),
+                    None => "该成果为协议定价的职务科技成果，须先进行价格公示，期满后方可登记合同；公示尚未开始。The listing is job-related with negotiated pricing: its price public notice (公示) must run its full period first, and it has not been started.".into(),
+                }));
             }
         }
         // A job-related listing sold on the market: its price is noticed after the deal.
@@ -322,22 +278,18 @@ pub(super) async fn register(
                 .filter(|d| d.under_notice_at(now))
                 .and_then(|d| d.notice_ends_at)
             {
-                return Err(AppError::Conflict(format!(
-                    "the job-related listing's market price is under public notice (公示) until {end}; register it after"
+                return Err(AppError::Conflict(crate::domain::listing::price_notice_running(
+                    end,
+                    "期满后方可登记该职务科技成果的挂牌或拍卖成交合同",
+                    "the job-related listing's market price is under public notice, so the contract can be registered only after it ends",
                 )));
             }
         }
     }
     drop(rc);
-    run(
-        &state,
-        auth.0,
-        id,
-        if_match,
-        ContractAction::Register {
-            registration_number: body.value.registration_number,
-        },
-    )
+    on.run(ContractAction::Register {
+        registration_number: body.value.registration_number,
+    })
     .await
 }
 
@@ -349,22 +301,9 @@ pub(super) struct RefuseInput {
     note: Option<String>,
 }
 
-pub(super) async fn refuse(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-    body: Body<RefuseInput>,
-) -> Result<HttpResponse, AppError> {
+pub(super) async fn refuse(on: On, body: Body<RefuseInput>) -> Result<HttpResponse, AppError> {
     let RefuseInput { reason_code, note } = body.value;
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        ContractAction::Refuse { reason_code, note },
-    )
-    .await
+    on.run(ContractAction::Refuse { reason_code, note }).await
 }
 
 #[derive(Deserialize)]
@@ -381,13 +320,7 @@ pub(super) struct AmendInput {
     note: Option<String>,
 }
 
-pub(super) async fn amend(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-    body: Body<AmendInput>,
-) -> Result<HttpResponse, AppError> {
+pub(super) async fn amend(on: On, body: Body<AmendInput>) -> Result<HttpResponse, AppError> {
     let AmendInput {
         effective_on,
         contract_amount_fen,
@@ -397,7 +330,8 @@ pub(super) async fn amend(
         note,
     } = body.value;
     let party = |path: &str, p: Option<PartyInput>| {
-        p.map(|p| Party::parse(path, &p, &state.refs)).transpose()
+        p.map(|p| Party::parse(path, &p, &on.state.refs))
+            .transpose()
     };
     let seller = party("seller", seller)?;
     let buyer = party("buyer", buyer)?;
@@ -405,7 +339,7 @@ pub(super) async fn amend(
         .into_iter()
         .filter_map(|(path, p)| p.map(|p| (path, p)))
         .collect();
-    let errors = parties_match_organizations(&state, &named).await?;
+    let errors = parties_match_organizations(&on.state, &named).await?;
     if !errors.is_empty() {
         return Err(AppError::Unprocessable(errors));
     }
@@ -418,7 +352,7 @@ pub(super) async fn amend(
         buyer,
         note,
     };
-    run(&state, auth.0, path.into_inner(), if_match, action).await
+    on.run(action).await
 }
 
 #[derive(Deserialize)]
@@ -430,13 +364,7 @@ pub(super) struct PaymentInput {
     note: Option<String>,
 }
 
-pub(super) async fn payment(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-    body: Body<PaymentInput>,
-) -> Result<HttpResponse, AppError> {
+pub(super) async fn payment(on: On, body: Body<PaymentInput>) -> Result<HttpResponse, AppError> {
     let PaymentInput {
         amount_fen,
         received_on,
@@ -448,7 +376,7 @@ pub(super) async fn payment(
         received_on,
         note,
     };
-    run(&state, auth.0, path.into_inner(), if_match, action).await
+    on.run(action).await
 }
 
 #[derive(Deserialize)]
@@ -458,40 +386,14 @@ pub(super) struct EndInput {
     reason: String,
 }
 
-pub(super) async fn cancel(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-    body: Body<EndInput>,
-) -> Result<HttpResponse, AppError> {
-    let EndInput { on, reason } = body.value;
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        ContractAction::Cancel { on, reason },
-    )
-    .await
+pub(super) async fn cancel(on: On, body: Body<EndInput>) -> Result<HttpResponse, AppError> {
+    let EndInput { on: date, reason } = body.value;
+    on.run(ContractAction::Cancel { on: date, reason }).await
 }
 
-pub(super) async fn revoke(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-    body: Body<EndInput>,
-) -> Result<HttpResponse, AppError> {
-    let EndInput { on, reason } = body.value;
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        ContractAction::Revoke { on, reason },
-    )
-    .await
+pub(super) async fn revoke(on: On, body: Body<EndInput>) -> Result<HttpResponse, AppError> {
+    let EndInput { on: date, reason } = body.value;
+    on.run(ContractAction::Revoke { on: date, reason }).await
 }
 
 pub(super) async fn get(
@@ -505,9 +407,11 @@ pub(super) async fn get(
     if !row.data.is_visible_to(Some(&auth.0)) {
         return Err(AppError::NotFound);
     }
+    let contract = view(&state, row.id, row.version, &row.data)?;
+    let mut shown = with_deciders(&state, vec![(row.id, contract)]).await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(row.version))
-        .json(view(&state, row.id, row.version, &row.data)))
+        .json(shown.remove(0)))
 }
 
 #[derive(Deserialize)]
@@ -596,8 +500,9 @@ pub(super) async fn list(
         rows.truncate(limit as usize);
         let items: Vec<_> = rows
             .iter()
-            .map(|r| view(&state, r.id, r.version, &r.data))
-            .collect();
+            .map(|r| Ok((r.id, view(&state, r.id, r.version, &r.data)?)))
+            .collect::<Result<_, AppError>>()?;
+        let items = with_deciders(&state, items).await?;
         return Ok(HttpResponse::Ok().json(Page {
             next_cursor: more.then(|| encode_offset((lookup.offset + limit) as usize)),
             items,
@@ -617,8 +522,9 @@ pub(super) async fn list(
     let items: Vec<_> = page
         .items
         .iter()
-        .map(|r| view(&state, r.id, r.version, &r.data))
-        .collect();
+        .map(|r| Ok((r.id, view(&state, r.id, r.version, &r.data)?)))
+        .collect::<Result<_, AppError>>()?;
+    let items = with_deciders(&state, items).await?;
     Ok(HttpResponse::Ok().json(Page {
         items,
         next_cursor: page.next_cursor,

@@ -1,16 +1,16 @@
 //! Demands (技术需求): the board, the owner's commands, open-call applications and winner
 //! selection, and matches against listings. Rules live in `domain::demand`.
 
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpResponse, HttpResponseBuilder};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::command::{self, Action, On, Resource};
 use crate::auth::{Authenticated, MaybeAuthenticated};
 use crate::domain::calendar::china_date;
 use crate::domain::demand::{
-    Application, CloseReason, CooperationMode, DemandAction, DemandContent, DemandData,
+    Application, CloseReason, CooperationMode, Demand, DemandAction, DemandContent, DemandData,
     DemandInput, DemandKind, DemandState, DemandStatus, OpenCallTerms,
 };
 use crate::domain::listing::ListingStatus;
@@ -23,7 +23,8 @@ use crate::projections::listing_catalogue;
 use crate::projections::search::{DocType, Filters};
 use crate::routes::search::{search_page, SearchPage};
 use crate::state::AppState;
-use crate::store::aggregates::Loaded;
+use crate::store::aggregates::{Aggregates, EventStoreOf, Loaded};
+use crate::store::reference::shipped;
 
 /// A demand as the API shows it; applications only as far as the caller may read them.
 #[derive(Serialize)]
@@ -39,11 +40,13 @@ pub(super) struct DemandView<'a> {
     title: &'a str,
     description: &'a str,
     field: &'a str,
+    field_name: Option<&'static str>,
     keywords: &'a [String],
     budget_min_fen: Option<i64>,
     budget_max_fen: Option<i64>,
     cooperation_modes: &'a [CooperationMode],
     region: &'a str,
+    region_name: Option<&'static str>,
     valid_until: NaiveDate,
     trl_min: Option<u8>,
     open_call: Option<&'a OpenCallTerms>,
@@ -79,11 +82,13 @@ pub(super) fn view<'a>(
         title: c.title.as_str(),
         description: &c.description,
         field: c.field.as_str(),
+        field_name: shipped().field_name(c.field.as_str()),
         keywords: &c.keywords,
         budget_min_fen: c.budget_min_fen,
         budget_max_fen: c.budget_max_fen,
         cooperation_modes: &c.cooperation_modes,
         region: c.region.as_str(),
+        region_name: shipped().region_name(c.region.as_str()),
         valid_until: c.valid_until,
         trl_min: c.trl_min.map(|t| t.get()),
         open_call: c.open_call.as_ref(),
@@ -98,34 +103,26 @@ pub(super) fn view<'a>(
     }
 }
 
-fn respond(
-    status: StatusCode,
-    loaded: &Loaded<DemandState>,
-    viewer: &Actor,
-) -> Result<HttpResponse, AppError> {
-    let data = loaded.state.demand.as_ref().ok_or(AppError::NotFound)?;
-    let mut resp = HttpResponse::build(status);
-    resp.insert_header(etag(loaded.version));
-    if status == StatusCode::CREATED {
-        resp.insert_header(("Location", format!("/api/v1/demands/{}", loaded.id)));
+impl Resource for Demand {
+    const PATH: &'static str = "/api/v1/demands";
+
+    fn events(aggregates: &Aggregates) -> &EventStoreOf<Self> {
+        &aggregates.demands
     }
-    Ok(resp.json(view(loaded.id, loaded.version, data, Some(viewer), true)))
+
+    fn view(
+        _: &AppState,
+        viewer: &Actor,
+        loaded: &Loaded<DemandState>,
+        out: &mut HttpResponseBuilder,
+    ) -> Result<HttpResponse, AppError> {
+        let data = loaded.state.demand.as_ref().ok_or(AppError::NotFound)?;
+        Ok(out.json(view(loaded.id, loaded.version, data, Some(viewer), true)))
+    }
 }
 
-async fn run(
-    state: &AppState,
-    actor: Actor,
-    id: Uuid,
-    if_match: IfMatch,
-    action: DemandAction,
-) -> Result<HttpResponse, AppError> {
-    let command = Command::new(actor, state.clock.now(), action);
-    let loaded = state
-        .aggregates
-        .demands
-        .execute_visible(id, if_match.0, command)
-        .await?;
-    respond(StatusCode::OK, &loaded, &actor)
+impl Action for DemandAction {
+    type Of = Demand;
 }
 
 fn content(state: &AppState, input: DemandInput) -> Result<DemandContent, AppError> {
@@ -141,49 +138,23 @@ pub(super) async fn create(
     auth: Authenticated,
     body: Body<DemandInput>,
 ) -> Result<HttpResponse, AppError> {
-    let actor = auth.0;
     let content = content(&state, body.value)?;
-    let command = Command::new(actor, state.clock.now(), DemandAction::Create(content));
-    let loaded = state
-        .aggregates
-        .demands
-        .create(Uuid::now_v7(), command)
-        .await?;
-    respond(StatusCode::CREATED, &loaded, &actor)
-}
-
-pub(super) async fn revise(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-    body: Body<DemandInput>,
-) -> Result<HttpResponse, AppError> {
-    let content = content(&state, body.value)?;
-    run(
+    command::create(
         &state,
         auth.0,
-        path.into_inner(),
-        if_match,
-        DemandAction::Revise(content),
+        Uuid::now_v7(),
+        DemandAction::Create(content),
     )
     .await
 }
 
-pub(super) async fn publish(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-) -> Result<HttpResponse, AppError> {
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        DemandAction::Publish,
-    )
-    .await
+pub(super) async fn revise(on: On, body: Body<DemandInput>) -> Result<HttpResponse, AppError> {
+    let content = content(&on.state, body.value)?;
+    on.run(DemandAction::Revise(content)).await
+}
+
+pub(super) async fn publish(on: On) -> Result<HttpResponse, AppError> {
+    on.run(DemandAction::Publish).await
 }
 
 #[derive(Deserialize)]
@@ -194,22 +165,9 @@ pub(super) struct CloseInput {
     note: Option<String>,
 }
 
-pub(super) async fn close(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-    body: Body<CloseInput>,
-) -> Result<HttpResponse, AppError> {
+pub(super) async fn close(on: On, body: Body<CloseInput>) -> Result<HttpResponse, AppError> {
     let CloseInput { reason, note } = body.value;
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        DemandAction::Close { reason, note },
-    )
-    .await
+    on.run(DemandAction::Close { reason, note }).await
 }
 
 #[derive(Deserialize)]
@@ -301,14 +259,8 @@ pub(super) async fn select(
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     let (id, application_id) = path.into_inner();
-    run(
-        &state,
-        auth.0,
-        id,
-        if_match,
-        DemandAction::SelectWinner { application_id },
-    )
-    .await
+    let action = DemandAction::SelectWinner { application_id };
+    command::run(&state, auth.0, id, if_match.0, action).await
 }
 
 pub(super) async fn get(

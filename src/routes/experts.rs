@@ -8,7 +8,7 @@ use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::contracts::run;
+use super::command::{self, On};
 use crate::auth::Authenticated;
 use crate::domain::contract::panel::{self, PANEL_SIZE_MAX};
 use crate::domain::contract::{Candidate, ContractAction, ContractData, Recommendation};
@@ -201,15 +201,12 @@ pub(super) struct PanelInput {
 /// `POST /contracts/{id}/expert-panel`: the registrar convenes `size` experts drawn at random
 /// among the eligible of the contract's field.
 pub(super) async fn request_panel(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
+    on: On,
     body: Body<PanelInput>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let c = contract(&state, &auth, id).await?;
-    auth.require(&[Role::Registrar])?;
+    let state = &on.state;
+    let c = contract(state, &on.auth, on.id).await?;
+    on.auth.require(&[Role::Registrar])?;
     let size = body.value.size;
     if size == 0 || size > PANEL_SIZE_MAX {
         return Err(AppError::invalid(
@@ -217,7 +214,7 @@ pub(super) async fn request_panel(
             format!("must be from 1 to {PANEL_SIZE_MAX}"),
         ));
     }
-    let (pool, excluded) = eligible(&state, &c).await?;
+    let (pool, excluded) = eligible(state, &c).await?;
     let drawn =
         panel::draw(&pool, size as usize, &mut StdRng::from_entropy()).ok_or_else(|| {
             let mut message = format!(
@@ -234,7 +231,7 @@ pub(super) async fn request_panel(
         size,
         experts: drawn,
     };
-    run(&state, auth.0, id, if_match, action).await
+    on.run(action).await
 }
 
 pub(super) async fn accept_seat(
@@ -245,7 +242,7 @@ pub(super) async fn accept_seat(
 ) -> Result<HttpResponse, AppError> {
     let (id, expert_id) = path.into_inner();
     let action = ContractAction::AcceptExpertSeat { expert_id };
-    run(&state, auth.0, id, if_match, action).await
+    command::run(&state, auth.0, id, if_match.0, action).await
 }
 
 /// A decline seats a replacement drawn among the eligible, when anyone is.
@@ -268,7 +265,7 @@ pub(super) async fn decline_seat(
         expert_id,
         replacement,
     };
-    run(&state, auth.0, id, if_match, action).await
+    command::run(&state, auth.0, id, if_match.0, action).await
 }
 
 #[derive(Deserialize)]
@@ -300,5 +297,5 @@ pub(super) async fn submit_opinion(
         recommendation,
         opinion,
     };
-    run(&state, auth.0, id, if_match, action).await
+    command::run(&state, auth.0, id, if_match.0, action).await
 }

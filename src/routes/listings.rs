@@ -4,23 +4,24 @@
 //! those entitled to it.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpResponse, HttpResponseBuilder};
 use chrono::Utc;
 use esrs::Aggregate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::command::{self, Action, On, Resource};
 use crate::auth::{Authenticated, MaybeAuthenticated};
 use crate::domain::listing::{
     Listing, ListingAction, ListingContent, ListingData, ListingEvent, ListingInput, ListingState,
     ListingStatus,
 };
 use crate::domain::reference::TechnologyField;
-use crate::domain::{Actor, Command, DomainError, FieldError, Recorded};
+use crate::domain::{Actor, Command, FieldError, Recorded};
 use crate::error::AppError;
 use crate::http::{
-    decode_cursor, etag, page_limit, Body, IdempotencyKey, IfMatch, OptionalBody, Page, Query,
+    decode_cursor, etag, page_limit, Body, IdempotencyKey, OptionalBody, Page, Query,
 };
 use crate::projections::feed::public_payload;
 use crate::projections::listing_catalogue::{self, Filter, ListingRow};
@@ -29,8 +30,9 @@ use crate::projections::search::{DocType, Filters};
 use crate::routes::search::{search_page, SearchPage};
 use crate::state::AppState;
 use crate::store::accounts;
-use crate::store::aggregates::Loaded;
+use crate::store::aggregates::{Aggregates, EventStoreOf, Loaded};
 use crate::store::log;
+use crate::store::reference::shipped;
 
 /// A listing as the API shows it. `confidential_detail` is present only for callers entitled
 /// to it; for everyone else the key is absent, not null.
@@ -46,6 +48,7 @@ pub(super) struct ListingView<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     confidential_detail: Option<Option<&'a str>>,
     field: &'a str,
+    field_name: Option<&'static str>,
     keywords: &'a [String],
     ip_rights: &'a [crate::domain::listing::IpRight],
     trl: u8,
@@ -56,10 +59,12 @@ pub(super) struct ListingView<'a> {
     pricing_mode: crate::domain::listing::PricingMode,
     asking_price_fen: Option<i64>,
     region: &'a str,
+    region_name: Option<&'static str>,
     return_reasons: &'a [String],
     withdrawal_reason: Option<&'a str>,
     price_notice: Option<&'a crate::domain::listing::PriceNotice>,
     transferred_by_contract: Option<Uuid>,
+    contracts: &'a [crate::domain::listing::RecordedContract],
     created_at: chrono::DateTime<Utc>,
     updated_at: chrono::DateTime<Utc>,
     published_at: Option<chrono::DateTime<Utc>>,
@@ -93,6 +98,7 @@ pub(super) fn view<'a>(
         summary: &c.summary,
         confidential_detail: show_confidential.then_some(c.confidential_detail.as_deref()),
         field: c.field.as_str(),
+        field_name: shipped().field_name(c.field.as_str()),
         keywords: &c.keywords,
         ip_rights: &c.ip_rights,
         trl: c.trl.get(),
@@ -111,10 +117,12 @@ pub(super) fn view<'a>(
         pricing_mode: c.pricing_mode,
         asking_price_fen: c.asking_price_fen,
         region: c.region.as_str(),
+        region_name: shipped().region_name(c.region.as_str()),
         return_reasons: &l.return_reasons,
         withdrawal_reason: l.withdrawal_reason.as_deref(),
         price_notice: l.price_notice.as_ref(),
         transferred_by_contract: l.transferred_by_contract,
+        contracts: &l.contracts,
         created_at: l.created_at,
         updated_at: l.updated_at,
         published_at: l.published_at,
@@ -122,40 +130,31 @@ pub(super) fn view<'a>(
     }
 }
 
-fn respond(
-    status: StatusCode,
-    loaded: &Loaded<ListingState>,
-    viewer: &Actor,
-) -> Result<HttpResponse, AppError> {
-    let data = loaded.state.listing.as_ref().ok_or(AppError::NotFound)?;
-    let body = view(
-        loaded.id,
-        loaded.version,
-        data,
-        data.may_see_confidential(Some(viewer)),
-    );
-    let mut resp = HttpResponse::build(status);
-    resp.insert_header(etag(loaded.version));
-    if status == StatusCode::CREATED {
-        resp.insert_header(("Location", format!("/api/v1/listings/{}", loaded.id)));
+impl Resource for Listing {
+    const PATH: &'static str = "/api/v1/listings";
+
+    fn events(aggregates: &Aggregates) -> &EventStoreOf<Self> {
+        &aggregates.listings
     }
-    Ok(resp.json(body))
+
+    fn view(
+        _: &AppState,
+        viewer: &Actor,
+        loaded: &Loaded<ListingState>,
+        out: &mut HttpResponseBuilder,
+    ) -> Result<HttpResponse, AppError> {
+        let data = loaded.state.listing.as_ref().ok_or(AppError::NotFound)?;
+        Ok(out.json(view(
+            loaded.id,
+            loaded.version,
+            data,
+            data.may_see_confidential(Some(viewer)),
+        )))
+    }
 }
 
-pub(super) async fn run(
-    state: &AppState,
-    actor: Actor,
-    id: Uuid,
-    if_match: IfMatch,
-    action: ListingAction,
-) -> Result<HttpResponse, AppError> {
-    let command = Command::new(actor, state.clock.now(), action);
-    let loaded = state
-        .aggregates
-        .listings
-        .execute_visible(id, if_match.0, command)
-        .await?;
-    respond(StatusCode::OK, &loaded, &actor)
+impl Action for ListingAction {
+    type Of = Listing;
 }
 
 /// Parses the content and checks the one thing the pure domain cannot: that the named
@@ -185,13 +184,13 @@ pub(super) async fn create(
     let actor = auth.0;
     let content = content(&state, body.value).await?;
     let Some(key) = key.0 else {
-        let command = Command::new(actor, state.clock.now(), ListingAction::Create(content));
-        let loaded = state
-            .aggregates
-            .listings
-            .create(Uuid::now_v7(), command)
-            .await?;
-        return respond(StatusCode::CREATED, &loaded, &actor);
+        return command::create(
+            &state,
+            actor,
+            Uuid::now_v7(),
+            ListingAction::Create(content),
+        )
+        .await;
     };
 
     // Idempotent create: the key is claimed with a fresh listing id before anything is decided,
@@ -228,7 +227,7 @@ pub(super) async fn create(
     {
         Ok(loaded) => loaded,
         // An earlier attempt with this key got as far as the event: answer from it.
-        Err(AppError::Domain(DomainError::Conflict(_))) | Err(AppError::Conflict(_)) => state
+        Err(e) if e.is_conflict() => state
             .aggregates
             .listings
             .load(claim.resource_id)
@@ -236,7 +235,7 @@ pub(super) async fn create(
             .ok_or_else(|| {
                 AppError::Conflict("a request with this Idempotency-Key is in progress".into())
             })?,
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     let resp_body = serde_json::to_string(&view(
         loaded.id,
@@ -476,54 +475,17 @@ pub(super) async fn history(
         .json(serde_json::json!({"items": items})))
 }
 
-pub(super) async fn revise(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-    body: Body<ListingInput>,
-) -> Result<HttpResponse, AppError> {
-    let content = content(&state, body.value).await?;
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        ListingAction::Revise(content),
-    )
-    .await
+pub(super) async fn revise(on: On, body: Body<ListingInput>) -> Result<HttpResponse, AppError> {
+    let content = content(&on.state, body.value).await?;
+    on.run(ListingAction::Revise(content)).await
 }
 
-pub(super) async fn submit(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-) -> Result<HttpResponse, AppError> {
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        ListingAction::Submit,
-    )
-    .await
+pub(super) async fn submit(on: On) -> Result<HttpResponse, AppError> {
+    on.run(ListingAction::Submit).await
 }
 
-pub(super) async fn publish(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-) -> Result<HttpResponse, AppError> {
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        ListingAction::Publish,
-    )
-    .await
+pub(super) async fn publish(on: On) -> Result<HttpResponse, AppError> {
+    on.run(ListingAction::Publish).await
 }
 
 #[derive(Deserialize)]
@@ -533,21 +495,12 @@ pub(super) struct ReturnInput {
 }
 
 pub(super) async fn return_listing(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
+    on: On,
     body: Body<ReturnInput>,
 ) -> Result<HttpResponse, AppError> {
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        ListingAction::Return {
-            reasons: body.value.reasons,
-        },
-    )
+    on.run(ListingAction::Return {
+        reasons: body.value.reasons,
+    })
     .await
 }
 
@@ -558,21 +511,11 @@ pub(super) struct WithdrawInput {
 }
 
 pub(super) async fn withdraw(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
+    on: On,
     body: OptionalBody<WithdrawInput>,
 ) -> Result<HttpResponse, AppError> {
     let reason = body.0.and_then(|b| b.reason);
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        ListingAction::Withdraw { reason },
-    )
-    .await
+    on.run(ListingAction::Withdraw { reason }).await
 }
 
 #[derive(Deserialize)]
@@ -582,22 +525,14 @@ pub(super) struct PriceNoticeInput {
 }
 
 pub(super) async fn price_notice(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
+    on: On,
     body: OptionalBody<PriceNoticeInput>,
 ) -> Result<HttpResponse, AppError> {
     let days = body
         .0
         .and_then(|b| b.days)
-        .unwrap_or(state.settings.price_notice_days);
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        ListingAction::StartPriceNotice { days },
-    )
-    .await
+        .unwrap_or(on.state.settings.price_notice_days);
+    let shortest = on.state.settings.shortest_notice_days();
+    on.run(ListingAction::StartPriceNotice { days, shortest })
+        .await
 }

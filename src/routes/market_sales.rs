@@ -2,44 +2,56 @@
 //! bids, the close, relisting, and the contract draft of a deal.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpResponse, HttpResponseBuilder};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::command::{self, Action, Resource};
 use super::contract_drafts;
 use crate::auth::Authenticated;
 use crate::domain::listing::{ListingStatus, PricingMode};
 use crate::domain::market_sale::{
-    AuctionRules, AuctionRulesInput, ListingFacts, MarketSaleState, SaleAction, SaleData,
+    AuctionRules, AuctionRulesInput, ListingFacts, MarketSale, MarketSaleState, SaleAction,
+    SaleData,
 };
 use crate::domain::{Actor, Command, Visibility};
 use crate::error::AppError;
-use crate::http::{etag, Body};
+use crate::http::Body;
 use crate::projections::{listing_catalogue, market_board};
 use crate::state::AppState;
-use crate::store::aggregates::Loaded;
+use crate::store::aggregates::CommandError;
+use crate::store::aggregates::{Aggregates, EventStoreOf, Loaded};
+use crate::store::StoreError;
 
 /// How many times a command that lost a race for the sale's stream is decided again on the
 /// new state: bids arrive together at the close, and each must be judged, not bounced.
 const RACE_RETRIES: usize = 64;
 
-fn respond(
-    status: StatusCode,
-    viewer: &Actor,
-    loaded: &Loaded<MarketSaleState>,
-) -> Result<HttpResponse, AppError> {
-    let sale = loaded.state.sale.as_ref().ok_or(AppError::NotFound)?;
-    let mut resp = HttpResponse::build(status);
-    resp.insert_header(etag(loaded.version));
-    if status == StatusCode::CREATED {
-        resp.insert_header(("Location", format!("/api/v1/market-sales/{}", loaded.id)));
+impl Resource for MarketSale {
+    const PATH: &'static str = "/api/v1/market-sales";
+
+    fn events(aggregates: &Aggregates) -> &EventStoreOf<Self> {
+        &aggregates.market_sales
     }
-    Ok(resp.json(View {
-        id: loaded.id,
-        version: loaded.version,
-        sale: sale.view_for(viewer),
-    }))
+
+    fn view(
+        _: &AppState,
+        viewer: &Actor,
+        loaded: &Loaded<MarketSaleState>,
+        out: &mut HttpResponseBuilder,
+    ) -> Result<HttpResponse, AppError> {
+        let sale = loaded.state.sale.as_ref().ok_or(AppError::NotFound)?;
+        Ok(out.json(View {
+            id: loaded.id,
+            version: loaded.version,
+            sale: sale.view_for(viewer),
+        }))
+    }
+}
+
+impl Action for SaleAction {
+    type Of = MarketSale;
 }
 
 #[derive(Serialize)]
@@ -51,6 +63,8 @@ struct View {
 }
 
 /// Runs `action` on sale `id` as `actor`, deciding again when another command appended first.
+/// Not [`command::On::run`]: sale routes take no `If-Match`, and a lost race is decided again
+/// rather than answered.
 async fn run(
     state: &AppState,
     actor: Actor,
@@ -58,7 +72,7 @@ async fn run(
     action: SaleAction,
 ) -> Result<HttpResponse, AppError> {
     let mut attempt = 0;
-    loop {
+    let loaded = loop {
         let command = Command::new(actor, state.clock.now(), action.clone());
         match state
             .aggregates
@@ -66,10 +80,15 @@ async fn run(
             .execute_visible(id, None, command)
             .await
         {
-            Err(AppError::Conflict(_)) if attempt < RACE_RETRIES => attempt += 1,
-            outcome => return respond(StatusCode::OK, &actor, &outcome?),
+            Err(CommandError::Store(StoreError::Conflict | StoreError::Invariant(_)))
+                if attempt < RACE_RETRIES =>
+            {
+                attempt += 1
+            }
+            outcome => break outcome?,
         }
-    }
+    };
+    command::respond::<MarketSale>(state, &actor, StatusCode::OK, &loaded)
 }
 
 #[derive(Deserialize)]
@@ -139,16 +158,7 @@ pub(super) async fn open(
             rules: prefixed(AuctionRules::parse(auction, None))?,
         },
     };
-    let actor = auth.0;
-    let loaded = state
-        .aggregates
-        .market_sales
-        .create(
-            Uuid::now_v7(),
-            Command::new(actor, state.clock.now(), action),
-        )
-        .await?;
-    respond(StatusCode::CREATED, &actor, &loaded)
+    command::create(&state, auth.0, Uuid::now_v7(), action).await
 }
 
 /// The rules' fields are under `auction` in the body.
@@ -179,7 +189,7 @@ pub(super) async fn get(
         .await?
         .filter(|l| l.state.is_visible_to(&auth.0))
         .ok_or(AppError::NotFound)?;
-    respond(StatusCode::OK, &auth.0, &loaded)
+    command::respond::<MarketSale>(&state, &auth.0, StatusCode::OK, &loaded)
 }
 
 #[derive(Deserialize, Default)]
@@ -302,7 +312,9 @@ pub(super) async fn contract_draft(
             price_fen: deal.price_fen,
             term_months: 12,
             listing_id: sale.listing_id,
+            seller_id: sale.seller_id,
             seller_organization_id: sale.seller_organization_id,
+            buyer_id: deal.buyer_id,
             buyer_organization_id: Some(deal.buyer_organization_id),
         },
     )

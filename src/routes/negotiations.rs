@@ -2,25 +2,25 @@
 //! offers and counter-offers, agreement (whose terms a contract registration will start from),
 //! abandonment; each participant's list.
 
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpResponse, HttpResponseBuilder};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::command::{self, Action, On, Resource};
 use super::contract_drafts;
 use crate::auth::Authenticated;
 use crate::domain::negotiation::{
-    AbandonReason, NegotiationAction, NegotiationData, NegotiationState, NegotiationStatus, Side,
-    Terms, TermsInput,
+    AbandonReason, Negotiation, NegotiationAction, NegotiationData, NegotiationState,
+    NegotiationStatus, Side, Terms, TermsInput,
 };
-use crate::domain::{Actor, Command, Role};
+use crate::domain::{Actor, Role};
 use crate::error::AppError;
-use crate::http::{decode_cursor, etag, page_limit, Body, IfMatch, Page, Query};
+use crate::http::{decode_cursor, etag, page_limit, Body, Page, Query};
 use crate::projections::negotiation_board::{self, NegotiationRow};
 use crate::projections::{demand_board, listing_catalogue};
 use crate::state::AppState;
 use crate::store::accounts;
-use crate::store::aggregates::Loaded;
+use crate::store::aggregates::{Aggregates, EventStoreOf, Loaded};
 
 #[derive(Serialize)]
 struct View<'a> {
@@ -43,37 +43,30 @@ fn view(id: Uuid, version: i32, data: &NegotiationData) -> View<'_> {
     }
 }
 
-fn respond(
-    status: StatusCode,
-    loaded: &Loaded<NegotiationState>,
-) -> Result<HttpResponse, AppError> {
-    let data = loaded
-        .state
-        .negotiation
-        .as_ref()
-        .ok_or(AppError::NotFound)?;
-    let mut resp = HttpResponse::build(status);
-    resp.insert_header(etag(loaded.version));
-    if status == StatusCode::CREATED {
-        resp.insert_header(("Location", format!("/api/v1/negotiations/{}", loaded.id)));
+impl Resource for Negotiation {
+    const PATH: &'static str = "/api/v1/negotiations";
+
+    fn events(aggregates: &Aggregates) -> &EventStoreOf<Self> {
+        &aggregates.negotiations
     }
-    Ok(resp.json(view(loaded.id, loaded.version, data)))
+
+    fn view(
+        _: &AppState,
+        _: &Actor,
+        loaded: &Loaded<NegotiationState>,
+        out: &mut HttpResponseBuilder,
+    ) -> Result<HttpResponse, AppError> {
+        let data = loaded
+            .state
+            .negotiation
+            .as_ref()
+            .ok_or(AppError::NotFound)?;
+        Ok(out.json(view(loaded.id, loaded.version, data)))
+    }
 }
 
-async fn run(
-    state: &AppState,
-    actor: Actor,
-    id: Uuid,
-    if_match: IfMatch,
-    action: NegotiationAction,
-) -> Result<HttpResponse, AppError> {
-    let command = Command::new(actor, state.clock.now(), action);
-    let loaded = state
-        .aggregates
-        .negotiations
-        .execute_visible(id, if_match.0, command)
-        .await?;
-    respond(StatusCode::OK, &loaded)
+impl Action for NegotiationAction {
+    type Of = Negotiation;
 }
 
 #[derive(Deserialize)]
@@ -127,13 +120,7 @@ pub(super) async fn open(
         seller_organization_id: listing.owner_organization_id,
         message,
     };
-    let command = Command::new(actor, state.clock.now(), action);
-    let loaded = state
-        .aggregates
-        .negotiations
-        .create(Uuid::now_v7(), command)
-        .await?;
-    respond(StatusCode::CREATED, &loaded)
+    command::create(&state, actor, Uuid::now_v7(), action).await
 }
 
 #[derive(Deserialize)]
@@ -196,43 +183,19 @@ pub(super) struct BrokerInput {
     broker_id: Uuid,
 }
 
-pub(super) async fn broker(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-    body: Body<BrokerInput>,
-) -> Result<HttpResponse, AppError> {
+pub(super) async fn broker(on: On, body: Body<BrokerInput>) -> Result<HttpResponse, AppError> {
     let broker_id = body.value.broker_id;
-    let user = accounts::user_by_id(&mut state.db.read().await?.conn(), broker_id).await?;
+    let user = accounts::user_by_id(&mut on.state.db.read().await?.conn(), broker_id).await?;
     let broker_is_tech_manager = user.is_some_and(|u| u.role == Role::TechManager);
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        NegotiationAction::AssignBroker {
-            broker_id,
-            broker_is_tech_manager,
-        },
-    )
+    on.run(NegotiationAction::AssignBroker {
+        broker_id,
+        broker_is_tech_manager,
+    })
     .await
 }
 
-pub(super) async fn nda(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-) -> Result<HttpResponse, AppError> {
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        NegotiationAction::SignNda,
-    )
-    .await
+pub(super) async fn nda(on: On) -> Result<HttpResponse, AppError> {
+    on.run(NegotiationAction::SignNda).await
 }
 
 #[derive(Deserialize)]
@@ -243,21 +206,14 @@ pub(super) struct OfferInput {
     on_behalf_of: Option<Side>,
 }
 
-pub(super) async fn offer(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-    body: Body<OfferInput>,
-) -> Result<HttpResponse, AppError> {
+pub(super) async fn offer(on: On, body: Body<OfferInput>) -> Result<HttpResponse, AppError> {
     let OfferInput {
         terms,
         on_behalf_of,
     } = body.value;
-    let id = path.into_inner();
     // Visibility before content: a caller who may not see the negotiation learns nothing.
-    visible(&state, id, &auth.0).await?;
-    let terms = Terms::parse(terms, &state.refs).map_err(|e| match e {
+    let offered_modes = visible(&on.state, on.id, &on.actor()).await?;
+    let terms = Terms::parse(terms, &on.state.refs).map_err(|e| match e {
         // Field paths are relative to the terms object of the body.
         crate::domain::DomainError::Invalid(errors) => AppError::Unprocessable(
             errors
@@ -274,16 +230,27 @@ pub(super) async fn offer(
         offer_id: Uuid::now_v7(),
         terms,
         on_behalf_of,
+        offered_modes,
     };
-    run(&state, auth.0, id, if_match, action).await
+    on.run(action).await
 }
 
-/// 404 unless `actor` may see negotiation `id`.
-async fn visible(state: &AppState, id: Uuid, actor: &Actor) -> Result<(), AppError> {
-    match negotiation_board::get(&mut state.db.read().await?.conn(), id).await? {
-        Some(row) if row.data.is_visible_to(Some(actor)) => Ok(()),
-        _ => Err(AppError::NotFound),
-    }
+/// 404 unless `actor` may see negotiation `id`; otherwise the transfer modes its listing offers,
+/// which an offer's terms must fall under.
+async fn visible(
+    state: &AppState,
+    id: Uuid,
+    actor: &Actor,
+) -> Result<Vec<crate::domain::listing::TransferMode>, AppError> {
+    let mut rc = state.db.read().await?;
+    let listing_id = match negotiation_board::get(&mut rc.conn(), id).await? {
+        Some(row) if row.data.is_visible_to(Some(actor)) => row.data.listing_id,
+        _ => return Err(AppError::NotFound),
+    };
+    let listing = listing_catalogue::get(&mut rc.conn(), listing_id).await?;
+    Ok(listing
+        .map(|l| l.data.content.transfer_modes)
+        .unwrap_or_default())
 }
 
 #[derive(Deserialize)]
@@ -292,22 +259,10 @@ pub(super) struct AcceptInput {
     offer_id: Uuid,
 }
 
-pub(super) async fn accept(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-    body: Body<AcceptInput>,
-) -> Result<HttpResponse, AppError> {
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        NegotiationAction::AcceptOffer {
-            offer_id: body.value.offer_id,
-        },
-    )
+pub(super) async fn accept(on: On, body: Body<AcceptInput>) -> Result<HttpResponse, AppError> {
+    on.run(NegotiationAction::AcceptOffer {
+        offer_id: body.value.offer_id,
+    })
     .await
 }
 
@@ -319,22 +274,9 @@ pub(super) struct AbandonInput {
     note: Option<String>,
 }
 
-pub(super) async fn abandon(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-    body: Body<AbandonInput>,
-) -> Result<HttpResponse, AppError> {
+pub(super) async fn abandon(on: On, body: Body<AbandonInput>) -> Result<HttpResponse, AppError> {
     let AbandonInput { reason, note } = body.value;
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        NegotiationAction::Abandon { reason, note },
-    )
-    .await
+    on.run(NegotiationAction::Abandon { reason, note }).await
 }
 
 /// `GET /negotiations/{id}/contract-draft`: the registration an agreed negotiation leads to,
@@ -344,12 +286,14 @@ pub(super) async fn contract_draft(
     auth: Authenticated,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let mut rc = state.db.read().await?;
-    let row = negotiation_board::get(&mut rc.conn(), path.into_inner())
+    let row = negotiation_board::get(&mut state.db.read().await?.conn(), path.into_inner())
         .await?
         .ok_or(AppError::NotFound)?;
     let n = &row.data;
-    if !n.is_visible_to(Some(&auth.0)) {
+    // The parties and the broker, and the office of the institution that owns the listing.
+    if !n.is_visible_to(Some(&auth.0))
+        && !contract_drafts::is_institution_office(&state, n.listing_id, &auth.0).await?
+    {
         return Err(AppError::NotFound);
     }
     let terms = n.agreed_terms().ok_or_else(|| {
@@ -363,7 +307,9 @@ pub(super) async fn contract_draft(
             price_fen: terms.price_fen,
             term_months: terms.term_months,
             listing_id: n.listing_id,
+            seller_id: n.seller_id,
             seller_organization_id: n.seller_organization_id,
+            buyer_id: n.buyer_id,
             buyer_organization_id: n.buyer_organization_id,
         },
     )

@@ -5,13 +5,13 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpResponse, HttpResponseBuilder};
 use chrono::{NaiveDate, Utc};
 use esrs::Aggregate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::command::{self, Action, On, Resource};
 use crate::auth::Authenticated;
 use crate::domain::calendar::china_date;
 use crate::domain::listing::ListingStatus;
@@ -19,13 +19,13 @@ use crate::domain::ownership_grant::{
     check_applicant, ContractPayment, GrantAction, GrantData, GrantEvent, GrantInput, GrantState,
     GrantStatus, GrantTerms, ListingFacts, ObjectionOutcome, OwnershipGrant,
 };
-use crate::domain::{Actor, Command, Recorded, Role};
+use crate::domain::{Actor, Recorded, Role};
 use crate::error::AppError;
 use crate::http::{decode_cursor, etag, page_limit, Body, IfMatch, OptionalBody, Page, Query};
 use crate::projections::ownership_register::{self, GrantRow, ListFilter};
 use crate::state::AppState;
 use crate::store::accounts;
-use crate::store::aggregates::Loaded;
+use crate::store::aggregates::{Aggregates, EventStoreOf, Loaded};
 use crate::store::log;
 
 #[derive(Serialize)]
@@ -63,38 +63,26 @@ fn view(
     Ok(v)
 }
 
-fn respond(
-    state: &AppState,
-    viewer: &Actor,
-    status: StatusCode,
-    loaded: &Loaded<GrantState>,
-) -> Result<HttpResponse, AppError> {
-    let data = loaded.state.grant.as_ref().ok_or(AppError::NotFound)?;
-    let mut resp = HttpResponse::build(status);
-    resp.insert_header(etag(loaded.version));
-    if status == StatusCode::CREATED {
-        resp.insert_header((
-            "Location",
-            format!("/api/v1/ownership-grants/{}", loaded.id),
-        ));
+impl Resource for OwnershipGrant {
+    const PATH: &'static str = "/api/v1/ownership-grants";
+
+    fn events(aggregates: &Aggregates) -> &EventStoreOf<Self> {
+        &aggregates.ownership_grants
     }
-    Ok(resp.json(view(state, viewer, loaded.id, loaded.version, data)?))
+
+    fn view(
+        state: &AppState,
+        viewer: &Actor,
+        loaded: &Loaded<GrantState>,
+        out: &mut HttpResponseBuilder,
+    ) -> Result<HttpResponse, AppError> {
+        let data = loaded.state.grant.as_ref().ok_or(AppError::NotFound)?;
+        Ok(out.json(view(state, viewer, loaded.id, loaded.version, data)?))
+    }
 }
 
-async fn run(
-    state: &AppState,
-    actor: Actor,
-    id: Uuid,
-    if_match: IfMatch,
-    action: GrantAction,
-) -> Result<HttpResponse, AppError> {
-    let command = Command::new(actor, state.clock.now(), action);
-    let loaded = state
-        .aggregates
-        .ownership_grants
-        .execute_visible(id, if_match.0, command)
-        .await?;
-    respond(state, &actor, StatusCode::OK, &loaded)
+impl Action for GrantAction {
+    type Of = OwnershipGrant;
 }
 
 /// The listing as the application judges it, from its own stream.
@@ -166,17 +154,8 @@ pub(super) async fn apply(
     }
     drop(rc);
     let terms = GrantTerms::parse(&input, &users)?;
-    let command = Command::new(
-        actor,
-        state.clock.now(),
-        GrantAction::Apply { listing, terms },
-    );
-    let loaded = state
-        .aggregates
-        .ownership_grants
-        .create(Uuid::now_v7(), command)
-        .await?;
-    respond(&state, &actor, StatusCode::CREATED, &loaded)
+    let action = GrantAction::Apply { listing, terms };
+    command::create(&state, actor, Uuid::now_v7(), action).await
 }
 
 #[derive(Deserialize)]
@@ -196,13 +175,7 @@ pub(super) struct ReviewInput {
     reasons: Vec<String>,
 }
 
-pub(super) async fn review(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-    body: Body<ReviewInput>,
-) -> Result<HttpResponse, AppError> {
+pub(super) async fn review(on: On, body: Body<ReviewInput>) -> Result<HttpResponse, AppError> {
     let ReviewInput {
         decision,
         note,
@@ -213,7 +186,7 @@ pub(super) async fn review(
         note,
         reasons,
     };
-    run(&state, auth.0, path.into_inner(), if_match, action).await
+    on.run(action).await
 }
 
 #[derive(Deserialize)]
@@ -223,24 +196,15 @@ pub(super) struct NoticeInput {
 }
 
 pub(super) async fn notice(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
+    on: On,
     body: OptionalBody<NoticeInput>,
 ) -> Result<HttpResponse, AppError> {
     let days = body
         .0
         .and_then(|b| b.days)
-        .unwrap_or(state.settings.grant_notice_days);
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        GrantAction::StartNotice { days },
-    )
-    .await
+        .unwrap_or(on.state.settings.grant_notice_days);
+    let shortest = on.state.settings.shortest_notice_days();
+    on.run(GrantAction::StartNotice { days, shortest }).await
 }
 
 #[derive(Deserialize)]
@@ -249,18 +213,12 @@ pub(super) struct ObjectionInput {
     reason: String,
 }
 
-pub(super) async fn object(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-    body: Body<ObjectionInput>,
-) -> Result<HttpResponse, AppError> {
+pub(super) async fn object(on: On, body: Body<ObjectionInput>) -> Result<HttpResponse, AppError> {
     let action = GrantAction::RaiseObjection {
         objection_id: Uuid::now_v7(),
         reason: body.value.reason,
     };
-    run(&state, auth.0, path.into_inner(), if_match, action).await
+    on.run(action).await
 }
 
 #[derive(Deserialize)]
@@ -287,23 +245,11 @@ pub(super) async fn resolve(
         outcome,
         resolution,
     };
-    run(&state, auth.0, id, if_match, action).await
+    command::run(&state, auth.0, id, if_match.0, action).await
 }
 
-pub(super) async fn grant(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-) -> Result<HttpResponse, AppError> {
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        GrantAction::Grant,
-    )
-    .await
+pub(super) async fn grant(on: On) -> Result<HttpResponse, AppError> {
+    on.run(GrantAction::Grant).await
 }
 
 #[derive(Deserialize)]
@@ -314,10 +260,7 @@ pub(super) struct RegistryInput {
 }
 
 pub(super) async fn registry_change(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
+    on: On,
     body: Body<RegistryInput>,
 ) -> Result<HttpResponse, AppError> {
     let RegistryInput {
@@ -328,7 +271,7 @@ pub(super) async fn registry_change(
         record_number,
         recorded_on,
     };
-    run(&state, auth.0, path.into_inner(), if_match, action).await
+    on.run(action).await
 }
 
 #[derive(Deserialize)]
@@ -338,22 +281,9 @@ pub(super) struct ExtendInput {
     reason: String,
 }
 
-pub(super) async fn extend(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-    body: Body<ExtendInput>,
-) -> Result<HttpResponse, AppError> {
+pub(super) async fn extend(on: On, body: Body<ExtendInput>) -> Result<HttpResponse, AppError> {
     let ExtendInput { until, reason } = body.value;
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        GrantAction::Extend { until, reason },
-    )
-    .await
+    on.run(GrantAction::Extend { until, reason }).await
 }
 
 #[derive(Deserialize)]
@@ -363,22 +293,9 @@ pub(super) struct RevokeInput {
     reason: String,
 }
 
-pub(super) async fn revoke(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-    body: Body<RevokeInput>,
-) -> Result<HttpResponse, AppError> {
-    let RevokeInput { on, reason } = body.value;
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        GrantAction::Revoke { on, reason },
-    )
-    .await
+pub(super) async fn revoke(on: On, body: Body<RevokeInput>) -> Result<HttpResponse, AppError> {
+    let RevokeInput { on: date, reason } = body.value;
+    on.run(GrantAction::Revoke { on: date, reason }).await
 }
 
 #[derive(Deserialize)]
@@ -388,21 +305,11 @@ pub(super) struct WithdrawInput {
 }
 
 pub(super) async fn withdraw(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
+    on: On,
     body: OptionalBody<WithdrawInput>,
 ) -> Result<HttpResponse, AppError> {
     let reason = body.0.and_then(|b| b.reason);
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        GrantAction::Withdraw { reason },
-    )
-    .await
+    on.run(GrantAction::Withdraw { reason }).await
 }
 
 #[derive(Deserialize)]
@@ -419,14 +326,10 @@ pub(super) struct DistributionInput {
 /// Records the split of one payment on a registered contract for the granted listing. The
 /// contract is read from its own stream; the aggregate judges it.
 pub(super) async fn distribute(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
+    on: On,
     body: Body<DistributionInput>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let actor = auth.0;
+    let (state, id, actor) = (&on.state, on.id, on.actor());
     let DistributionInput {
         contract_id,
         payment_id,
@@ -460,7 +363,7 @@ pub(super) async fn distribute(
         payment: contract.payment(payment_id).cloned(),
     };
     if let (Some(p), Some(listing_id)) = (&payment.payment, payment.listing_id) {
-        in_force_elsewhere(&state, &row, listing_id, p.received_on).await?;
+        in_force_elsewhere(state, &row, listing_id, p.received_on).await?;
     }
     let action = GrantAction::Distribute {
         distribution_id: Uuid::now_v7(),
@@ -468,7 +371,7 @@ pub(super) async fn distribute(
         costs_fen,
         note,
     };
-    run(&state, actor, id, if_match, action).await
+    on.run(action).await
 }
 
 /// When another grant of the listing, not this one, was in force on the payment date, says so by

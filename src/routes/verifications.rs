@@ -1,26 +1,26 @@
 //! Verification requests (概念验证 / 中试熟化): researchers request them on their listings,
 //! providers accept, report milestones and complete them; the provider's work queue.
 
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpResponse, HttpResponseBuilder};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::command::{self, Action, On, Resource};
 use crate::auth::Authenticated;
 use crate::domain::calendar::china_date;
 use crate::domain::listing::{ListingStatus, Trl};
 use crate::domain::verification::{
     Outcome, RequestContent, RequestInput, Stage, VerificationAction, VerificationData,
-    VerificationState, VerificationStatus,
+    VerificationRequest, VerificationState, VerificationStatus,
 };
-use crate::domain::{Actor, Command, FieldError, Role};
+use crate::domain::{Actor, FieldError, Role};
 use crate::error::AppError;
-use crate::http::{decode_cursor, etag, page_limit, Body, IfMatch, OptionalBody, Page, Query};
+use crate::http::{decode_cursor, etag, page_limit, Body, OptionalBody, Page, Query};
 use crate::projections::listing_catalogue;
 use crate::projections::verification_queue::{self, Filter, VerificationRow};
 use crate::state::AppState;
 use crate::store::accounts;
-use crate::store::aggregates::Loaded;
+use crate::store::aggregates::{Aggregates, EventStoreOf, Loaded};
 
 #[derive(Serialize)]
 struct View<'a> {
@@ -30,40 +30,30 @@ struct View<'a> {
     data: &'a VerificationData,
 }
 
-fn respond(
-    status: StatusCode,
-    loaded: &Loaded<VerificationState>,
-) -> Result<HttpResponse, AppError> {
-    let data = loaded.state.request.as_ref().ok_or(AppError::NotFound)?;
-    let mut resp = HttpResponse::build(status);
-    resp.insert_header(etag(loaded.version));
-    if status == StatusCode::CREATED {
-        resp.insert_header((
-            "Location",
-            format!("/api/v1/verification-requests/{}", loaded.id),
-        ));
+impl Resource for VerificationRequest {
+    const PATH: &'static str = "/api/v1/verification-requests";
+
+    fn events(aggregates: &Aggregates) -> &EventStoreOf<Self> {
+        &aggregates.verifications
     }
-    Ok(resp.json(View {
-        id: loaded.id,
-        version: loaded.version,
-        data,
-    }))
+
+    fn view(
+        _: &AppState,
+        _: &Actor,
+        loaded: &Loaded<VerificationState>,
+        out: &mut HttpResponseBuilder,
+    ) -> Result<HttpResponse, AppError> {
+        let data = loaded.state.request.as_ref().ok_or(AppError::NotFound)?;
+        Ok(out.json(View {
+            id: loaded.id,
+            version: loaded.version,
+            data,
+        }))
+    }
 }
 
-async fn run(
-    state: &AppState,
-    actor: Actor,
-    id: Uuid,
-    if_match: IfMatch,
-    action: VerificationAction,
-) -> Result<HttpResponse, AppError> {
-    let command = Command::new(actor, state.clock.now(), action);
-    let loaded = state
-        .aggregates
-        .verifications
-        .execute_visible(id, if_match.0, command)
-        .await?;
-    respond(StatusCode::OK, &loaded)
+impl Action for VerificationAction {
+    type Of = VerificationRequest;
 }
 
 /// A researcher requests verification of one of their own published listings from a provider
@@ -102,17 +92,8 @@ pub(super) async fn create(
     }
     drop(rc);
     let content = RequestContent::parse(input, trl_before, china_date(state.clock.now()))?;
-    let command = Command::new(
-        actor,
-        state.clock.now(),
-        VerificationAction::Request(content),
-    );
-    let loaded = state
-        .aggregates
-        .verifications
-        .create(Uuid::now_v7(), command)
-        .await?;
-    respond(StatusCode::CREATED, &loaded)
+    let action = VerificationAction::Request(content);
+    command::create(&state, actor, Uuid::now_v7(), action).await
 }
 
 #[derive(Deserialize)]
@@ -197,21 +178,11 @@ pub(super) struct NoteInput {
 }
 
 pub(super) async fn accept(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
+    on: On,
     body: OptionalBody<NoteInput>,
 ) -> Result<HttpResponse, AppError> {
     let note = body.0.and_then(|b| b.note);
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        VerificationAction::Accept { note },
-    )
-    .await
+    on.run(VerificationAction::Accept { note }).await
 }
 
 #[derive(Deserialize)]
@@ -220,41 +191,17 @@ pub(super) struct ReasonInput {
     reason: String,
 }
 
-pub(super) async fn decline(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-    body: Body<ReasonInput>,
-) -> Result<HttpResponse, AppError> {
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        VerificationAction::Decline {
-            reason: body.value.reason,
-        },
-    )
+pub(super) async fn decline(on: On, body: Body<ReasonInput>) -> Result<HttpResponse, AppError> {
+    on.run(VerificationAction::Decline {
+        reason: body.value.reason,
+    })
     .await
 }
 
-pub(super) async fn cancel(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-    body: Body<ReasonInput>,
-) -> Result<HttpResponse, AppError> {
-    run(
-        &state,
-        auth.0,
-        path.into_inner(),
-        if_match,
-        VerificationAction::Cancel {
-            reason: body.value.reason,
-        },
-    )
+pub(super) async fn cancel(on: On, body: Body<ReasonInput>) -> Result<HttpResponse, AppError> {
+    on.run(VerificationAction::Cancel {
+        reason: body.value.reason,
+    })
     .await
 }
 
@@ -269,10 +216,7 @@ pub(super) struct MilestoneInput {
 }
 
 pub(super) async fn milestone(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
+    on: On,
     body: Body<MilestoneInput>,
 ) -> Result<HttpResponse, AppError> {
     let MilestoneInput {
@@ -286,7 +230,7 @@ pub(super) async fn milestone(
         description,
         progress_percent,
     };
-    run(&state, auth.0, path.into_inner(), if_match, action).await
+    on.run(action).await
 }
 
 #[derive(Deserialize)]
@@ -297,36 +241,23 @@ pub(super) struct CompleteInput {
     report: String,
 }
 
-pub(super) async fn complete(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<Uuid>,
-    if_match: IfMatch,
-    body: Body<CompleteInput>,
-) -> Result<HttpResponse, AppError> {
+pub(super) async fn complete(on: On, body: Body<CompleteInput>) -> Result<HttpResponse, AppError> {
     let CompleteInput {
         outcome,
         trl_after,
         report,
     } = body.value;
-    let id = path.into_inner();
     // Visibility before content: a caller who may not see the request learns nothing.
-    match verification_queue::get(&mut state.db.read().await?.conn(), id).await? {
-        Some(row) if row.data.is_visible_to(Some(&auth.0)) => {}
+    match verification_queue::get(&mut on.state.db.read().await?.conn(), on.id).await? {
+        Some(row) if row.data.is_visible_to(Some(&on.auth.0)) => {}
         _ => return Err(AppError::NotFound),
     }
     let trl_after = Trl::parse("trl_after", trl_after)
         .map_err(|e: FieldError| AppError::Unprocessable(vec![e]))?;
-    run(
-        &state,
-        auth.0,
-        id,
-        if_match,
-        VerificationAction::Complete {
-            outcome,
-            trl_after,
-            report,
-        },
-    )
+    on.run(VerificationAction::Complete {
+        outcome,
+        trl_after,
+        report,
+    })
     .await
 }

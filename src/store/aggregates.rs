@@ -20,7 +20,6 @@ use crate::domain::negotiation::Negotiation;
 use crate::domain::ownership_grant::OwnershipGrant;
 use crate::domain::verification::VerificationRequest;
 use crate::domain::{Command, DomainError, LoggableEvent, Visibility};
-use crate::error::AppError;
 use crate::projections::Projections;
 
 /// A stream's state together with its version (the sequence number of its last event).
@@ -38,7 +37,36 @@ pub struct EventStoreOf<A: Aggregate> {
     appended: Arc<Notify>,
 }
 
-type Outcome<S> = Result<Loaded<S>, AppError>;
+/// Why a command appended nothing. The store's own error, not the HTTP one: the routes map it
+/// to a response, the policies decide which refusals to skip.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// The aggregate's rules refused the command (or the actor may not see the stream).
+    #[error(transparent)]
+    Refused(#[from] DomainError),
+    /// The caller's `If-Match` version is not the stream's; `current` is unknown when another
+    /// command appended between our load and our append.
+    #[error("version {expected} is no longer the current version")]
+    Stale { expected: i32, current: Option<i32> },
+    /// The append failed: a concurrent append without `If-Match`, a rule across streams, or the
+    /// database.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl CommandError {
+    /// Someone else changed the stream or got there first: for a policy, nothing left to do.
+    pub fn is_conflict(&self) -> bool {
+        matches!(
+            self,
+            CommandError::Refused(DomainError::Conflict(_))
+                | CommandError::Stale { .. }
+                | CommandError::Store(StoreError::Conflict | StoreError::Invariant(_))
+        )
+    }
+}
+
+type Outcome<S> = Result<Loaded<S>, CommandError>;
 
 impl<A> EventStoreOf<A>
 where
@@ -75,6 +103,7 @@ where
     /// made), without reading it first: the aggregate decides against its default state, and if
     /// the stream does exist after all the append's unique `(aggregate_id, sequence_number)`
     /// index refuses it as a conflict. One round trip fewer on the commonest write.
+    #[tracing::instrument(name = "command", skip_all, fields(aggregate = A::NAME, %id))]
     pub async fn create(&self, id: Uuid, command: A::Command) -> Outcome<A::State> {
         let outcome =
             decide_and_append(&self.store, AggregateState::with_id(id), None, command).await;
@@ -83,7 +112,10 @@ where
 
     /// Starts new streams with events already decided (each against an empty stream), in one
     /// transaction: all of them or, when any exists already or anything fails, none.
-    pub async fn start_streams(&self, streams: Vec<(Uuid, Vec<A::Event>)>) -> Result<(), AppError> {
+    pub async fn start_streams(
+        &self,
+        streams: Vec<(Uuid, Vec<A::Event>)>,
+    ) -> Result<(), StoreError> {
         self.store.create_streams(streams).await?;
         self.appended.notify_waiters();
         self.appended.notify_one();
@@ -107,18 +139,19 @@ where
             if s.is_visible_to(&actor) {
                 Ok(())
             } else {
-                Err(AppError::NotFound)
+                Err(DomainError::NotFound.into())
             }
         };
         self.execute_checked(id, expected, visible, command).await
     }
 
     /// As [`execute`](Self::execute), with `check` run on the loaded state first.
+    #[tracing::instrument(name = "command", skip_all, fields(aggregate = A::NAME, %id, expected))]
     async fn execute_checked(
         &self,
         id: Uuid,
         expected: Option<i32>,
-        check: impl FnOnce(&A::State) -> Result<(), AppError> + Send,
+        check: impl FnOnce(&A::State) -> Result<(), CommandError> + Send,
         command: A::Command,
     ) -> Outcome<A::State> {
         let outcome = execute_on(&self.store, id, expected, check, command).await;
@@ -127,6 +160,7 @@ where
 
     /// Wakes the followers of the log after a command that appended.
     fn signalled(&self, outcome: Outcome<A::State>) -> Outcome<A::State> {
+        crate::metrics::command(A::NAME, &outcome);
         if outcome.is_ok() {
             self.appended.notify_waiters();
             self.appended.notify_one();
@@ -155,7 +189,7 @@ async fn execute_on<S, A>(
     store: &S,
     id: Uuid,
     expected: Option<i32>,
-    check: impl FnOnce(&A::State) -> Result<(), AppError>,
+    check: impl FnOnce(&A::State) -> Result<(), CommandError>,
     command: A::Command,
 ) -> Outcome<A::State>
 where
@@ -177,7 +211,7 @@ where
     let current = *state.sequence_number();
     if let Some(expected) = expected {
         if expected != current {
-            return Err(AppError::PreconditionFailed {
+            return Err(CommandError::Stale {
                 expected,
                 current: Some(current),
             });
@@ -208,13 +242,13 @@ where
             // Someone appended between our load and our append. With If-Match the client asked for
             // exactly the version it saw, which is now stale: 412. Without, it is a plain conflict.
             StoreError::Conflict => match expected {
-                Some(expected) => AppError::PreconditionFailed {
+                Some(expected) => CommandError::Stale {
                     expected,
                     current: None,
                 },
-                None => AppError::from(StoreError::Conflict),
+                None => StoreError::Conflict.into(),
             },
-            other => AppError::from(other),
+            other => other.into(),
         })?;
     let state = state.apply_store_events(stored, A::apply_event);
     Ok(Loaded {

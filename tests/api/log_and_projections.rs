@@ -37,6 +37,7 @@ fn synthetic(i: usize) -> LoggedEvent {
         actor_role: "platform_admin".into(),
         recorded_at: Utc::now(),
         payload: serde_json::value::to_raw_value(&json!({})).unwrap(),
+        schema_version: None,
     }
 }
 
@@ -660,7 +661,9 @@ both!(
                     store.execute(id, None, submit()),
                     store.execute(id, None, submit())
                 );
-                let lost = a.err().or(b.err()).expect("one of them was refused");
+                let lost = techmarket::error::AppError::from(
+                    a.err().or(b.err()).expect("one of them was refused"),
+                );
                 // The answer the HTTP layer would give, logged as it would be.
                 let status = lost.error_response().status().as_u16();
                 (lost, status)

@@ -1,13 +1,14 @@
 //! `GET /stats/contracts`: technology-contract statistics (技术合同成交额), any cut, JSON, CSV
 //! or Excel; the year's standard tables (`annual`); the ownership-grant register's reports
-//! (`grants`). The query is checked in `cut`, the representation chosen in `http::negotiate`.
+//! (`ownership_grants`). The query is checked in `cut`, the representation chosen in `http::negotiate`.
 
 mod annual;
 mod cut;
-mod grants;
+mod names;
+mod ownership_grants;
 
 pub(super) use annual::annual_report;
-pub(super) use grants::ownership_grants;
+pub(super) use ownership_grants::ownership_grants;
 
 use std::collections::BTreeMap;
 
@@ -18,6 +19,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::auth::Authenticated;
+use crate::domain::reference::ReferenceData;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::http::negotiate::{negotiate, Format, XLSX};
@@ -85,10 +87,13 @@ fn before_view(before: Option<(i64, i64, i64)>) -> Value {
     })
 }
 
-fn item(cut: &Cut, line: &Line, totals: &Totals) -> Map<String, Value> {
+fn item(cut: &Cut, line: &Line, totals: &Totals, refs: &ReferenceData) -> Map<String, Value> {
     let mut m = Map::new();
     for (d, k) in cut.by.iter().zip(&line.keys) {
         m.insert(d.name().into(), Value::String(k.clone()));
+        if let Some(name) = names::name_of(*d, k, refs) {
+            m.insert(format!("{}_name", d.name()), name.into());
+        }
     }
     m.insert("count".into(), line.count.into());
     m.insert(
@@ -168,10 +173,14 @@ pub(in crate::routes) async fn contracts(
         lines.truncate(n);
     }
     if format == Format::Csv {
-        let body =
-            query::to_csv(&cut, &lines, &totals).map_err(|e| AppError::Internal(e.into()))?;
+        let body = names::to_csv(&cut, &lines, &totals, &state.refs)
+            .map_err(|e| AppError::Internal(e.into()))?;
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"contract-stats.csv\"",
+            ))
             .body(body));
     }
     if format == Format::Xlsx {
@@ -234,7 +243,7 @@ pub(in crate::routes) async fn contracts(
         items: lines
             .iter()
             .map(|l| {
-                let mut m = item(&cut, l, &totals);
+                let mut m = item(&cut, l, &totals, &state.refs);
                 if let Some((earlier_lines, _)) = &earlier {
                     let keys = compare::keys_a_year_earlier(&cut, l);
                     let before = earlier_lines.iter().find(|e| e.keys == keys);

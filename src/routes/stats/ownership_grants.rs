@@ -1,5 +1,6 @@
 //! `GET /stats/ownership-grants`: the ownership-grant register's reports, JSON or CSV.
 
+use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -156,9 +157,14 @@ pub(in crate::routes) async fn ownership_grants(
     };
     if negotiate(&req)? == Format::Csv {
         let body = grant_query::to_csv(&table).map_err(|e| AppError::Internal(e.into()))?;
+        // A byte-order mark first, or Excel reads the Chinese names in another code page.
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
-            .body(body));
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"ownership-grants.csv\"",
+            ))
+            .body(format!("\u{feff}{body}")));
     }
     Ok(HttpResponse::Ok().json(GrantReport {
         report,
