@@ -84,6 +84,7 @@ async fn fill(db: &Db, n: i64) {
             actor_role: "platform_admin".into(),
             recorded_at: Utc::now(),
             payload: serde_json::value::to_raw_value(&json!({})).unwrap(),
+            schema_version: None,
         },
     )
     .await

@@ -58,6 +58,7 @@ mod tests {
             actor_role: "enterprise".into(),
             recorded_at: "2026-11-29T08:00:00Z".parse().unwrap(),
             payload: serde_json::value::to_raw_value(&payload).unwrap(),
+            schema_version: None,
         }
     }
 

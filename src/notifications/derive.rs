@@ -298,6 +298,7 @@ mod tests {
                 event,
             })
             .unwrap(),
+            schema_version: None,
         }
     }
 

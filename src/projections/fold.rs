@@ -27,7 +27,7 @@ type StateOf<M> = <<M as DocModel>::Aggregate as Aggregate>::State;
 
 pub trait DocModel: Send + Sync + 'static {
     type Aggregate: Aggregate<Event = Recorded<Self::Event>>;
-    type Event: DeserializeOwned + Clone + Send + Sync;
+    type Event: crate::domain::DomainEvent;
     type Data: Serialize + DeserializeOwned + Clone + Send + Sync;
 
     /// The projection's name.

@@ -20,14 +20,13 @@
 //! and the horizon is simply "everything".
 
 use chrono::{DateTime, Utc};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use super::sql::{Arg, Conn, Row};
 use super::StoreError;
-use crate::domain::{Actor, LoggableEvent};
+use crate::domain::{Actor, LoggableEvent, Recorded};
 
 /// Bits of a PostgreSQL position below the transaction id: room for 2^20 entries per
 /// transaction (more makes the append fail, on the next transaction's first position).
@@ -59,6 +58,10 @@ pub struct LoggedEvent {
     /// The event as stored (`Recorded<…Event>`), unparsed: each reader parses it straight into
     /// the type it wants ([`recorded`](Self::recorded)), or passes it on as it is.
     pub payload: Box<RawValue>,
+    /// The shape the payload was written in (none: 1); [`recorded`](Self::recorded) lifts an
+    /// older one to today's. Not part of the feed.
+    #[serde(skip)]
+    pub schema_version: Option<i32>,
 }
 
 impl PartialEq for LoggedEvent {
@@ -77,8 +80,13 @@ impl PartialEq for LoggedEvent {
 }
 
 impl LoggedEvent {
-    /// The payload as its aggregate's event type.
-    pub fn recorded<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+    /// The payload as its aggregate's event type, lifted from the shape it was written in.
+    pub fn recorded<T: LoggableEvent>(&self) -> Result<T, serde_json::Error> {
+        T::decode_stored(self.payload.get(), self.schema_version)
+    }
+
+    /// Who did it and when (`actor`, `at`): the envelope, whose shape no schema version changes.
+    pub fn envelope(&self) -> Result<Recorded<serde::de::IgnoredAny>, serde_json::Error> {
         serde_json::from_str(self.payload.get())
     }
 
@@ -104,6 +112,7 @@ impl LoggedEvent {
             actor_role: actor.role.as_str().to_string(),
             recorded_at: ev.occurred_on,
             payload: serde_json::value::to_raw_value(&ev.payload)?,
+            schema_version: Some(E::SCHEMA_VERSION),
         })
     }
 
@@ -120,9 +129,9 @@ impl LoggedEvent {
         let event_type = next()?.to_string();
         let actor_id = uuid(next()?)?;
         let actor_role = next()?.to_string();
-        let recorded_at = chrono::DateTime::parse_from_rfc3339(next()?)
+        let recorded_at = DateTime::parse_from_rfc3339(next()?)
             .map_err(|_| bad())?
-            .with_timezone(&chrono::Utc);
+            .with_timezone(&Utc);
         if next().is_ok() {
             return Err(bad());
         }
@@ -137,6 +146,7 @@ impl LoggedEvent {
             actor_role,
             recorded_at,
             payload: r.raw_json("payload")?,
+            schema_version: r.opt_i64("schema_version")?.map(|v| v as i32),
         })
     }
 
@@ -152,19 +162,20 @@ impl LoggedEvent {
             actor_role: r.text("actor_role")?,
             recorded_at: r.time("recorded_at")?,
             payload: r.raw_json("payload")?,
+            schema_version: r.opt_i64("schema_version")?.map(|v| v as i32),
         })
     }
 }
 
 const COLUMNS: &str =
-    "position, event_id, aggregate_type, aggregate_id, version, event_type, actor_id, actor_role, recorded_at, payload";
+    "position, event_id, aggregate_type, aggregate_id, version, event_type, actor_id, actor_role, recorded_at, payload, schema_version";
 
 /// SQLite's entries with all but the position and payload joined into one text by the unit
 /// separator (read back by [`LoggedEvent::from_packed`]): sqlx hands SQLite's values over one
 /// allocation each, and ten of them an entry cost the log's long readers (the rebuild above
 /// all) more than SQLite's own reading.
 const SQLITE_PACKED: &str =
-    "position, payload, hex(event_id) || char(31) || aggregate_type || char(31) || \
+    "position, payload, schema_version, hex(event_id) || char(31) || aggregate_type || char(31) || \
      hex(aggregate_id) || char(31) || version || char(31) || event_type || char(31) || \
      hex(actor_id) || char(31) || actor_role || char(31) || recorded_at AS packed";
 
@@ -180,20 +191,21 @@ pub async fn append(conn: &mut Conn<'_>, entry: &LoggedEvent) -> Result<i64, Sto
         Arg::Text(entry.actor_role.clone()),
         Arg::Time(entry.recorded_at),
         Arg::RawJson(entry.payload.clone()),
+        Arg::OptI64(entry.schema_version.map(i64::from)),
     ];
     let row = if conn.is_postgres() {
         conn.fetch_one(
             &format!(
-                "INSERT INTO event_log (position, event_id, aggregate_type, aggregate_id, version, event_type, actor_id, actor_role, recorded_at, payload) \
-                 SELECT b.base, $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM ({PG_NEXT_POSITION}) b RETURNING position"
+                "INSERT INTO event_log (position, event_id, aggregate_type, aggregate_id, version, event_type, actor_id, actor_role, recorded_at, payload, schema_version) \
+                 SELECT b.base, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM ({PG_NEXT_POSITION}) b RETURNING position"
             ),
             &args,
         )
         .await?
     } else {
         conn.fetch_one(
-            "INSERT INTO event_log (event_id, aggregate_type, aggregate_id, version, event_type, actor_id, actor_role, recorded_at, payload) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING position",
+            "INSERT INTO event_log (event_id, aggregate_type, aggregate_id, version, event_type, actor_id, actor_role, recorded_at, payload, schema_version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING position",
             &args,
         )
         .await?
@@ -272,6 +284,8 @@ pub struct Page {
     pub entries: Vec<LoggedEvent>,
     pub complete: bool,
     pub held_back: bool,
+    /// The log's last position as the page was read, settled or not: how far its reader lags.
+    pub head: i64,
 }
 
 impl Page {
@@ -297,10 +311,19 @@ pub async fn page_after(
 ) -> Result<Page, StoreError> {
     if !conn.is_postgres() {
         let entries = after(conn, position, limit).await?;
+        let complete = entries.len() < limit as usize;
+        // A page that is not full reached the end: its last entry is the head. Only a reader
+        // that is behind asks for it (a full page).
+        let head = match entries.last() {
+            Some(last) if complete => last.position,
+            None if complete => position,
+            _ => head(conn).await?,
+        };
         return Ok(Page {
-            complete: entries.len() < limit as usize,
+            complete,
             entries,
             held_back: false,
+            head,
         });
     }
     // Always one row: the head and the horizon, joined with the page's entries if any.
@@ -328,6 +351,7 @@ pub async fn page_after(
         complete: entries.len() < limit as usize,
         entries,
         held_back: head >= horizon,
+        head,
     })
 }
 
