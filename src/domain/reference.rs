@@ -67,11 +67,106 @@ pub struct ReferenceData {
     pub contract_types: Vec<ContractType>,
 }
 
+/// How many levels a parent chain may climb (province, prefecture, county): a loop in a
+/// corrupted table ends there instead of spinning.
+const MAX_DEPTH: usize = 4;
+
 impl ReferenceData {
-    /// The province-level code a region rolls up to (itself for a province, `None` abroad).
+    /// The province-level code a region rolls up to by its parent chain (a county → its
+    /// prefecture → its province; itself for a province), `None` abroad.
     pub fn province_of(&self, code: &str) -> Option<&str> {
-        let r = self.regions.get(code)?;
-        Some(r.parent.as_deref().unwrap_or(&r.code))
+        let mut r = self.regions.get(code)?;
+        for _ in 0..MAX_DEPTH {
+            match r.parent.as_deref().and_then(|p| self.regions.get(p)) {
+                Some(parent) => r = parent,
+                None => break,
+            }
+        }
+        Some(&r.code)
+    }
+
+    /// `code` and every region below it (a province's prefectures and counties).
+    pub fn region_and_below(&self, code: &str) -> Vec<&str> {
+        let mut out: Vec<&str> = self
+            .regions
+            .get_key_value(code)
+            .map(|(k, _)| k.as_str())
+            .into_iter()
+            .collect();
+        let mut i = 0;
+        while i < out.len() {
+            let at = out[i];
+            out.extend(
+                self.regions
+                    .values()
+                    .filter(|r| r.parent.as_deref() == Some(at))
+                    .map(|r| r.code.as_str()),
+            );
+            i += 1;
+        }
+        out
+    }
+
+    /// The Chinese name of a region, or of a country for a party abroad.
+    pub fn region_name(&self, code: &str) -> Option<&str> {
+        self.regions
+            .get(code)
+            .map(|r| r.name_zh.as_str())
+            .or_else(|| self.countries.get(code).map(|c| c.name_zh.as_str()))
+    }
+
+    pub fn field_name(&self, code: &str) -> Option<&str> {
+        self.technology_fields.get(code).map(|n| n.name_zh.as_str())
+    }
+
+    pub fn nature_name(&self, code: &str) -> Option<&str> {
+        self.party_natures.get(code).map(|n| n.name_zh.as_str())
+    }
+
+    pub fn zone_name(&self, code: &str) -> Option<&str> {
+        self.zones.get(code).map(|z| z.name_zh.as_str())
+    }
+
+    pub fn ip_kind_name(&self, code: &str) -> Option<&str> {
+        self.ip_kinds.get(code).map(|n| n.name_zh.as_str())
+    }
+
+    /// The name of a contract type row (taxonomy, type, subtype).
+    pub fn contract_type_name(
+        &self,
+        taxonomy: &str,
+        contract_type: &str,
+        subtype: Option<&str>,
+    ) -> Option<&str> {
+        self.contract_types
+            .iter()
+            .find(|t| {
+                t.taxonomy == taxonomy
+                    && t.contract_type == contract_type
+                    && t.subtype.as_deref() == subtype
+            })
+            .map(|t| t.name_zh.as_str())
+    }
+
+    /// The name of a type whatever its subtype: the table names rows, "技术转让（专利权转让）",
+    /// so a type's name is the part before the subtype's brackets.
+    pub fn type_name(&self, contract_type: &str) -> Option<&str> {
+        self.contract_types
+            .iter()
+            .find(|t| t.contract_type == contract_type)
+            .map(|t| t.name_zh.split('（').next().unwrap_or(&t.name_zh))
+    }
+
+    /// The name of a subtype whatever its type: the bracketed part of its row's name, or the
+    /// whole name where the row has no brackets (技术培训).
+    pub fn subtype_name(&self, subtype: &str) -> Option<&str> {
+        self.contract_types
+            .iter()
+            .find(|t| t.subtype.as_deref() == Some(subtype))
+            .map(|t| match t.name_zh.split_once('（') {
+                Some((_, inner)) => inner.trim_end_matches('）'),
+                None => t.name_zh.as_str(),
+            })
     }
 }
 
@@ -380,5 +475,56 @@ mod tests {
         assert_eq!(r.province_of("500106"), Some("500000"));
         assert_eq!(r.province_of("510000"), Some("510000"));
         assert_eq!(r.province_of("DE"), None);
+    }
+
+    #[test]
+    fn a_county_rolls_up_through_its_city() {
+        let mut r = sample();
+        for (code, parent) in [("510100", "510000"), ("510104", "510100")] {
+            r.regions.insert(
+                code.into(),
+                Region {
+                    code: code.into(),
+                    name_zh: code.into(),
+                    name_en: String::new(),
+                    level: "city".into(),
+                    parent: Some(parent.into()),
+                },
+            );
+        }
+        assert_eq!(r.province_of("510104"), Some("510000"));
+        assert_eq!(r.province_of("510100"), Some("510000"));
+        assert_eq!(r.region_and_below("510000"), ["510000", "510100", "510104"]);
+        assert_eq!(r.region_and_below("510104"), ["510104"]);
+        assert!(r.region_and_below("999999").is_empty());
+    }
+
+    #[test]
+    fn names_come_from_the_tables() {
+        let mut r = sample();
+        r.contract_types.push(ContractType {
+            taxonomy: "2026".into(),
+            contract_type: "transfer".into(),
+            subtype: Some("patent_right".into()),
+            name_zh: "技术转让（专利权转让）".into(),
+            name_en: String::new(),
+        });
+        r.contract_types.push(ContractType {
+            taxonomy: "2026".into(),
+            contract_type: "consulting".into(),
+            subtype: None,
+            name_zh: "技术咨询".into(),
+            name_en: String::new(),
+        });
+        assert_eq!(r.type_name("transfer"), Some("技术转让"));
+        assert_eq!(r.subtype_name("patent_right"), Some("专利权转让"));
+        assert_eq!(r.type_name("consulting"), Some("技术咨询"));
+        assert_eq!(
+            r.contract_type_name("2026", "consulting", None),
+            Some("技术咨询")
+        );
+        assert_eq!(r.contract_type_name("2001", "consulting", None), None);
+        assert_eq!(r.region_name("DE"), Some("DE"));
+        assert_eq!(r.region_name("nowhere"), None);
     }
 }

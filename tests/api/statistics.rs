@@ -272,6 +272,8 @@ both!(
             .text()
             .await
             .unwrap();
+        // A byte-order mark first, so that spreadsheets read UTF-8 (issue 17).
+        let csv = csv.strip_prefix('\u{feff}').expect("a byte-order mark");
         assert_eq!(
             csv.lines().collect::<Vec<_>>(),
             [
@@ -450,6 +452,7 @@ both!(
             .unwrap()
             .starts_with("text/csv"));
         let csv = r.text().await.unwrap();
+        let csv = csv.strip_prefix('\u{feff}').expect("a byte-order mark");
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines[0], "flow,count,contract_amount_fen,technology_amount_fen,contract_amount_wan,technology_amount_wan");
         assert!(

@@ -13,7 +13,18 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::domain::contract::{ContractData, ContractEvent, Party};
-use crate::projections::search::province_of;
+use crate::projections::search;
+use crate::store::reference::shipped;
+
+/// The province a party's region rolls up to by the reference table's parent chain (锦江区
+/// 510104 → 成都市 510100 → 四川省 510000); `None` abroad. A code the table no longer has
+/// (stored before a division was renumbered) still rolls up by its first two digits.
+fn province_of(region: &str) -> Option<String> {
+    shipped()
+        .province_of(region)
+        .map(str::to_string)
+        .or_else(|| search::province_of(region))
+}
 
 /// The dimensions a fact can be cut by (besides period and IP kind).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -155,6 +166,13 @@ mod tests {
         assert_eq!(flow("500106", "440000"), "rest_of_china");
         assert_eq!(flow("500106", "DE"), "abroad");
         assert_eq!(flow("US", "500106"), "abroad");
+    }
+
+    #[test]
+    fn a_chengdu_district_is_sichuan() {
+        assert_eq!(super::province_of("510104").as_deref(), Some("510000"));
+        assert_eq!(flow("510104", "500106"), "chongqing_sichuan");
+        assert_eq!(flow("510104", "440305"), "rest_of_china");
     }
 
     #[test]
