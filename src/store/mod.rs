@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod aggregates;
+pub mod directory;
 pub mod event_store;
 pub mod experts;
 pub mod log;
