@@ -300,6 +300,7 @@ mod tests {
             updated_at: at,
             published_at: Some(at),
             trl_sources: Vec::new(),
+            contracts: Vec::new(),
         }
     }
 

@@ -457,9 +457,15 @@ both!(
             )
             .await;
 
+        // The reasons' wording is checked in English, which the caller asks for (Chinese is the
+        // default).
         let (s, v) = json_of(
-            app.get(&format!("/api/v1/demands/{demand}/matches"), None)
-                .await,
+            app.client
+                .get(app.url(&format!("/api/v1/demands/{demand}/matches")))
+                .header("Accept-Language", "en")
+                .send()
+                .await
+                .unwrap(),
         )
         .await;
         assert_eq!(s, StatusCode::OK, "{v}");

@@ -35,6 +35,10 @@ pub enum DemandAction {
     SelectWinner {
         application_id: Uuid,
     },
+    /// By rule, from the system actor, once a contract that names the demand is registered.
+    FulfilByContract {
+        contract_id: Uuid,
+    },
 }
 
 pub(super) fn create(actor: &Actor, content: DemandContent) -> Result<DemandEvent, DomainError> {
@@ -73,6 +77,9 @@ pub(super) fn decide(
         } => apply(demand, actor, now, application_id, &proposal, listing_id),
         DemandAction::SelectWinner { application_id } => {
             select_winner(demand, actor, application_id)
+        }
+        DemandAction::FulfilByContract { contract_id } => {
+            fulfil_by_contract(demand, actor, contract_id)
         }
     }
 }
@@ -259,6 +266,22 @@ fn select_winner(
             note: None,
         },
     ])
+}
+
+/// A registered contract answering the demand closes it as fulfilled. Only a published demand
+/// is: a closed one stays as it closed (which also makes a second delivery of the same contract
+/// a refusal that changes nothing), and a draft was never asked of anyone.
+fn fulfil_by_contract(
+    demand: &DemandData,
+    actor: &Actor,
+    contract_id: Uuid,
+) -> Result<Vec<DemandEvent>, DomainError> {
+    require(
+        actor.is_system(),
+        "a demand is fulfilled by a registered contract, not at anyone's request",
+    )?;
+    require_status(demand.status, DemandStatus::Published, "fulfilled")?;
+    Ok(vec![DemandEvent::FulfilledByContract { contract_id }])
 }
 
 fn require_status(

@@ -31,6 +31,10 @@ pub enum DemandEvent {
         application_id: Uuid,
         applicant_id: Uuid,
     },
+    /// A registered contract answered the demand: closed as fulfilled.
+    FulfilledByContract {
+        contract_id: Uuid,
+    },
 }
 
 impl DemandEvent {
@@ -44,6 +48,7 @@ impl DemandEvent {
             DemandEvent::Expired => "expired",
             DemandEvent::Applied { .. } => "applied",
             DemandEvent::WinnerSelected { .. } => "winner_selected",
+            DemandEvent::FulfilledByContract { .. } => "fulfilled_by_contract",
         }
     }
 }

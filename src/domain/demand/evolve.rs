@@ -57,6 +57,12 @@ pub(super) fn evolve(mut state: DemandState, at: DateTime<Utc>, event: DemandEve
         DemandEvent::WinnerSelected { application_id, .. } => {
             demand.winner = Some(application_id);
         }
+        DemandEvent::FulfilledByContract { .. } => {
+            demand.status = DemandStatus::Closed;
+            demand.close_reason = Some(CloseReason::Fulfilled);
+            demand.close_note = None;
+            demand.closed_at = Some(at);
+        }
     }
     state
 }

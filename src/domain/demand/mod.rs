@@ -4,8 +4,10 @@
 //!
 //! draft → published → closed (fulfilled | expired | cancelled); a draft may also be cancelled.
 //! Open calls take applications from researchers while published and before their deadline, and
-//! close as fulfilled when the owner selects a winner (揭榜方). Expiry happens by rule: the
-//! system actor expires a published demand once its valid-until date is over in China.
+//! close as fulfilled when the owner selects a winner (揭榜方). A published demand also closes as
+//! fulfilled when a contract naming it is registered (the system actor, `FulfilByContract`).
+//! Expiry happens by rule: the system actor expires a published demand once its valid-until
+//! date is over in China.
 //!
 //! `input` validates what an enterprise types into [`DemandContent`]; `decide` turns a command
 //! into events; `evolve` folds them into the [`DemandState`] that `state` describes and answers

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::{ListingContent, ListingData, ListingEvent, ListingStatus, Trl};
 use crate::domain::error::{require, Validation};
 use crate::domain::text::clean;
-use crate::domain::{Actor, DomainError, Role};
+use crate::domain::{notice, Actor, DomainError, Role};
 
 const REASONS_MAX: usize = 20;
 const REASON_LEN_MAX: usize = 500;
@@ -22,11 +22,32 @@ pub enum ListingAction {
     Revise(ListingContent),
     Submit,
     Publish,
-    Return { reasons: Vec<String> },
-    Withdraw { reason: Option<String> },
-    StartPriceNotice { days: u32 },
-    ReviseTrl { trl: Trl, source: Option<Uuid> },
-    MarkTransferred { contract_id: Uuid },
+    Return {
+        reasons: Vec<String>,
+    },
+    Withdraw {
+        reason: Option<String>,
+    },
+    StartPriceNotice {
+        days: u32,
+        /// The shortest notice this instance allows (see [`crate::domain::notice`]).
+        #[serde(default = "crate::domain::notice::shortest")]
+        shortest: u32,
+    },
+    ReviseTrl {
+        trl: Trl,
+        source: Option<Uuid>,
+    },
+    MarkTransferred {
+        contract_id: Uuid,
+    },
+    /// A registered contract names the listing: it transfers the listing or is recorded on it,
+    /// as `contracts` decides.
+    RecordContract {
+        contract_id: Uuid,
+        contract_type: String,
+        subtype: Option<String>,
+    },
 }
 
 pub(super) fn create(actor: &Actor, content: ListingContent) -> Result<ListingEvent, DomainError> {
@@ -59,11 +80,18 @@ pub(super) fn decide(
         ListingAction::Publish => publish(listing, actor),
         ListingAction::Return { reasons } => return_for_changes(listing, actor, &reasons),
         ListingAction::Withdraw { reason } => withdraw(listing, actor, reason),
-        ListingAction::StartPriceNotice { days } => start_price_notice(listing, actor, now, days),
+        ListingAction::StartPriceNotice { days, shortest } => {
+            start_price_notice(listing, actor, now, days, shortest)
+        }
         ListingAction::ReviseTrl { trl, source } => revise_trl(listing, actor, trl, source),
         ListingAction::MarkTransferred { contract_id } => {
             mark_transferred(listing, actor, contract_id)
         }
+        ListingAction::RecordContract {
+            contract_id,
+            contract_type,
+            subtype,
+        } => super::contracts::record_contract(listing, actor, contract_id, contract_type, subtype),
     }
 }
 
@@ -173,6 +201,7 @@ fn start_price_notice(
     actor: &Actor,
     now: DateTime<Utc>,
     days: u32,
+    shortest: u32,
 ) -> Result<ListingEvent, DomainError> {
     require(
         listing.is_owner(actor) || listing.is_institution_admin(actor),
@@ -188,16 +217,12 @@ fn start_price_notice(
         ListingStatus::Published,
         "given a price notice",
     )?;
-    if !(1..=NOTICE_DAYS_MAX).contains(&days) {
-        return Err(DomainError::invalid(
-            "days",
-            format!("must be between 1 and {NOTICE_DAYS_MAX}"),
-        ));
-    }
+    let days = notice::days(days, shortest, NOTICE_DAYS_MAX)?;
     if let Some(notice) = listing.price_notice.filter(|n| !n.has_run_by(now)) {
-        return Err(DomainError::conflict(format!(
-            "a price notice is already running until {}",
-            notice.ends_at
+        return Err(DomainError::conflict(super::price_notice_running(
+            notice.ends_at,
+            "期满后方可开始新的公示",
+            "a price notice is already running; a new one can start when it ends",
         )));
     }
     Ok(ListingEvent::PriceNoticeStarted {

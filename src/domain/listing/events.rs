@@ -39,6 +39,13 @@ pub enum ListingEvent {
     Transferred {
         contract_id: Uuid,
     },
+    /// A registered contract that left the listing available (a non-exclusive licence, a
+    /// development or service contract…), recorded on it.
+    ContractRecorded {
+        contract_id: Uuid,
+        contract_type: String,
+        subtype: Option<String>,
+    },
 }
 
 impl ListingEvent {
@@ -54,6 +61,7 @@ impl ListingEvent {
             ListingEvent::PriceNoticeStarted { .. } => "price_notice_started",
             ListingEvent::TrlRevised { .. } => "trl_revised",
             ListingEvent::Transferred { .. } => "transferred",
+            ListingEvent::ContractRecorded { .. } => "contract_recorded",
         }
     }
 

@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{ListingData, ListingEvent, ListingState, ListingStatus, PriceNotice};
+use super::{
+    ListingData, ListingEvent, ListingState, ListingStatus, PriceNotice, RecordedContract,
+};
 
 /// Folds one event, recorded at `at`, into the state.
 pub(super) fn evolve(
@@ -29,6 +31,7 @@ pub(super) fn evolve(
             updated_at: at,
             published_at: None,
             trl_sources: Vec::new(),
+            contracts: Vec::new(),
         });
         return state;
     }
@@ -73,6 +76,16 @@ pub(super) fn evolve(
             listing.status = ListingStatus::Transferred;
             listing.transferred_by_contract = Some(contract_id);
         }
+        ListingEvent::ContractRecorded {
+            contract_id,
+            contract_type,
+            subtype,
+        } => listing.contracts.push(RecordedContract {
+            contract_id,
+            contract_type,
+            subtype,
+            recorded_at: at,
+        }),
     }
     state
 }

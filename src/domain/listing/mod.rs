@@ -1,12 +1,16 @@
 //! Listing (科技成果): an achievement a researcher offers for transfer.
 //!
 //! draft → under_review → published → (withdrawn | transferred), with under_review → returned →
-//! (revise) → draft. TRL revisions and price public notices (公示) are events of their own.
+//! (revise) → draft. TRL revisions and price public notices (公示) are events of their own. A
+//! registered contract naming a published listing transfers it only when it ends its
+//! availability (an assignment or an exclusive licence, see `contracts`); any other is recorded
+//! on the listing, which stays published.
 //!
 //! `input` validates what a researcher types into [`ListingContent`]; `decide` turns a command
 //! into an event; `evolve` folds events into the [`ListingState`] that `state` describes and
 //! answers who may see it.
 
+mod contracts;
 mod decide;
 mod events;
 mod evolve;
@@ -15,13 +19,14 @@ mod state;
 #[cfg(test)]
 mod tests;
 
+pub use contracts::RecordedContract;
 pub use decide::ListingAction;
 pub use events::ListingEvent;
 pub use input::{
     Inventor, InventorInput, IpRight, IpRightInput, IpStatus, ListingContent, ListingInput,
     PricingMode, TransferMode, Trl,
 };
-pub use state::{ListingData, ListingState, ListingStatus, PriceNotice};
+pub use state::{price_notice_running, ListingData, ListingState, ListingStatus, PriceNotice};
 
 use super::{Command, DomainError, Recorded};
 
@@ -53,6 +58,12 @@ impl esrs::Aggregate for Listing {
                     source: Some(s), ..
                 },
             ) if listing.trl_sources.contains(&s) => return Ok(vec![]),
+            // The same registered contract delivered again (the policy is at-least-once).
+            (Some(listing), ListingAction::RecordContract { contract_id, .. })
+                if listing.knows_contract(contract_id) =>
+            {
+                return Ok(vec![])
+            }
             (Some(listing), action) => decide::decide(listing, &actor, now, action)?,
         };
         Ok(vec![Recorded {

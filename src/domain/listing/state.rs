@@ -1,10 +1,10 @@
 //! What a listing is once created, and who may see it.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{ListingContent, PricingMode};
+use super::{ListingContent, PricingMode, RecordedContract};
 use crate::domain::{Actor, Role, Visibility};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +39,9 @@ pub struct ListingData {
     /// outcome (the policy is at-least-once) must not revise it twice.
     #[serde(default)]
     pub trl_sources: Vec<Uuid>,
+    /// Registered contracts that named the listing and left it available, oldest first.
+    #[serde(default)]
+    pub contracts: Vec<RecordedContract>,
 }
 
 #[derive(
@@ -79,6 +82,17 @@ impl PriceNotice {
     pub fn has_run_by(&self, t: DateTime<Utc>) -> bool {
         t >= self.ends_at
     }
+}
+
+/// The refusal of something that waits for a price public notice (公示) to end, in Chinese and
+/// English: `then_zh` / `then_en` say what may happen after. It names the instant the notice
+/// ends as RFC 3339, written as the views write `ends_at`, so a caller knows when to come back
+/// and a program can find the instant in the text.
+pub fn price_notice_running(ends_at: DateTime<Utc>, then_zh: &str, then_en: &str) -> String {
+    let end = ends_at.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+    format!(
+        "价格公示期至 {end} 结束，{then_zh}。The price public notice (公示) runs until {end}: {then_en}."
+    )
 }
 
 impl ListingData {

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{AbandonReason, Side, Terms};
+use crate::domain::listing::TransferMode;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -29,6 +30,9 @@ pub enum NegotiationAction {
         offer_id: Uuid,
         terms: Terms,
         on_behalf_of: Option<Side>,
+        /// The listing's transfer modes, supplied by the app layer: the terms must fall under
+        /// one of them.
+        offered_modes: Vec<TransferMode>,
     },
     AcceptOffer {
         offer_id: Uuid,

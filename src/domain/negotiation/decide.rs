@@ -4,12 +4,14 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use uuid::Uuid;
 
+use super::modes::check_offered;
 use super::terms::check_terms;
 use super::{
     AbandonReason, NegotiationAction, NegotiationData, NegotiationEvent, NegotiationState,
     NegotiationStatus, Offer, Side, Terms,
 };
 use crate::domain::error::{require, Validation};
+use crate::domain::listing::TransferMode;
 use crate::domain::text::clean;
 use crate::domain::{Actor, DomainError, Role};
 
@@ -124,7 +126,8 @@ fn act(
             offer_id,
             terms,
             on_behalf_of,
-        } => make_offer(n, actor, now, offer_id, terms, on_behalf_of),
+            offered_modes,
+        } => make_offer(n, actor, now, offer_id, terms, on_behalf_of, &offered_modes),
         NegotiationAction::AcceptOffer { offer_id } => accept_offer(n, side, offer_id),
         NegotiationAction::Abandon { reason, note } => abandon(n, side, reason, note),
     }
@@ -166,7 +169,8 @@ fn sign_nda(n: &NegotiationData, side: Option<Side>) -> Result<NegotiationEvent,
     Ok(NegotiationEvent::NdaSigned { side })
 }
 
-/// A party offers for its own side; the broker speaks for the side it names.
+/// A party offers for its own side; the broker speaks for the side it names. The terms must be
+/// a deal the listing offers (`modes`).
 fn make_offer(
     n: &NegotiationData,
     actor: &Actor,
@@ -174,6 +178,7 @@ fn make_offer(
     offer_id: Uuid,
     terms: Terms,
     on_behalf_of: Option<Side>,
+    offered_modes: &[TransferMode],
 ) -> Result<NegotiationEvent, DomainError> {
     require_open(n.status, "make an offer")?;
     if n.offer(offer_id).is_some() {
@@ -202,6 +207,7 @@ fn make_offer(
         }
     };
     check_terms(&mut v, &terms);
+    check_offered(&mut v, &terms, offered_modes);
     v.finish()?;
     let Some(side) = offer_side else {
         unreachable!("a missing side recorded a field error");

@@ -6,6 +6,9 @@
 //! accepts their own side's offer. Only the two parties and the broker act on a negotiation;
 //! expiry happens by rule, from the system actor, once it has been idle long enough.
 //!
+//! Offers are held to the listing's transfer modes (`modes.rs`): nobody agrees on a deal the
+//! listing does not offer.
+//!
 //! The parts: the codes (`codes.rs`), the terms offers are written in (`terms.rs`), the state
 //! and its queries (`state.rs`), the commands (`action.rs`) and events (`events.rs`), and the
 //! two halves of the aggregate, `decide.rs` (command → event) and `evolve.rs` (event → state).
@@ -15,6 +18,7 @@ mod codes;
 mod decide;
 mod events;
 mod evolve;
+mod modes;
 mod state;
 mod terms;
 #[cfg(test)]

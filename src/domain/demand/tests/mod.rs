@@ -16,6 +16,7 @@ use crate::domain::{Actor, DomainError, Role};
 
 mod close_and_expire;
 mod events;
+mod fulfilment;
 mod lifecycle;
 mod open_call;
 mod parse;

@@ -12,6 +12,7 @@ use crate::domain::testing::cast::{
 use crate::domain::testing::{fields, utc};
 use crate::domain::{Actor, DomainError};
 
+mod contracts;
 mod events;
 mod lifecycle;
 mod parse;
@@ -218,7 +219,10 @@ fn every_action_but_create() -> Vec<ListingAction> {
             reasons: vec!["x".into()],
         },
         ListingAction::Withdraw { reason: None },
-        ListingAction::StartPriceNotice { days: 15 },
+        ListingAction::StartPriceNotice {
+            days: 15,
+            shortest: 1,
+        },
         ListingAction::ReviseTrl {
             trl: trl(5),
             source: None,
@@ -236,7 +240,7 @@ fn return_with(reasons: &[&str]) -> ListingAction {
 }
 
 fn notice(days: u32) -> ListingAction {
-    ListingAction::StartPriceNotice { days }
+    ListingAction::StartPriceNotice { days, shortest: 1 }
 }
 
 fn all_events() -> Vec<ListingEvent> {

@@ -250,3 +250,17 @@ fn a_price_notice_has_run_from_its_end_instant_on() {
     assert!(n.has_run_by(n.ends_at));
     assert!(n.has_run_by(n.ends_at + TimeDelta::days(400)));
 }
+
+#[test]
+fn a_refusal_while_a_notice_runs_says_when_it_ends_in_both_languages() {
+    let mut s = in_status(ListingStatus::Published, true);
+    s.ok(institution_admin(), notice(15));
+    let ends_at = s.listing().price_notice.unwrap().ends_at;
+    // Written as the views write `ends_at`, so a client finds the instant it was shown.
+    let shown = serde_json::to_value(ends_at).unwrap();
+    let end = shown.as_str().unwrap();
+    assert_eq!(end, "2024-03-16T12:00:00Z");
+    let err = s.refused(institution_admin(), notice(15));
+    assert_conflict(err.clone(), &format!("价格公示期至 {end} 结束"));
+    assert_conflict(err, &format!("runs until {end}"));
+}

@@ -7,6 +7,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::*;
+use crate::domain::listing::TransferMode;
 use crate::domain::reference::{sample, ContractType, ReferenceData};
 use crate::domain::testing::cast::{self, platform_admin, system, AGENCY, COMPANY, LAB};
 use crate::domain::testing::{
@@ -24,6 +25,7 @@ mod offers;
 mod open;
 mod state;
 mod terms;
+mod transfer_modes;
 
 // ---------------------------------------------------------------------------------------------
 // Cast: an enterprise buys, a researcher sells (owns the listing), a tech manager brokers. The
@@ -196,11 +198,18 @@ fn assign(broker: Actor) -> NegotiationAction {
     }
 }
 
+/// What the listing offers, as the app layer passes it: assignment and an exclusive licence,
+/// which `terms()` falls under.
+fn offered() -> Vec<TransferMode> {
+    vec![TransferMode::Assignment, TransferMode::ExclusiveLicense]
+}
+
 fn offer(offer_id: Uuid, terms: Terms) -> NegotiationAction {
     NegotiationAction::MakeOffer {
         offer_id,
         terms,
         on_behalf_of: None,
+        offered_modes: offered(),
     }
 }
 
@@ -209,6 +218,7 @@ fn offer_for(offer_id: Uuid, terms: Terms, side: Side) -> NegotiationAction {
         offer_id,
         terms,
         on_behalf_of: Some(side),
+        offered_modes: offered(),
     }
 }
 

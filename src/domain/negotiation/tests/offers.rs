@@ -14,6 +14,7 @@ fn a_party_makes_an_offer_for_its_own_side() {
                     offer_id: OFFER1,
                     terms: terms(),
                     on_behalf_of,
+                    offered_modes: offered(),
                 },
             );
             let expected = Offer {
@@ -91,6 +92,7 @@ fn an_offer_id_is_used_once() {
                 offer_id: OFFER1,
                 terms: priced(1),
                 on_behalf_of: side,
+                offered_modes: offered(),
             },
         );
         assert_eq!(
@@ -128,6 +130,7 @@ fn no_offer_is_made_on_an_agreed_abandoned_or_expired_negotiation() {
                     offer_id: OFFER2,
                     terms: terms(),
                     on_behalf_of: side,
+                    offered_modes: offered(),
                 },
             );
             assert_eq!(
