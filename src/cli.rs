@@ -26,7 +26,8 @@ use crate::store::{reference, Db};
 #[command(
     name = "techmarket",
     version,
-    about = "Technology-transfer marketplace backend"
+    about = "Technology-transfer marketplace backend",
+    after_help = "Without a command it serves the API; `techmarket serve --help` lists its settings."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -36,6 +37,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Cmd {
     /// Serve the HTTP API (the default).
+    #[command(after_help = crate::config::HELP)]
     Serve,
     /// Manage user accounts.
     User {
@@ -161,8 +163,12 @@ pub enum ProjectionsCmd {
 fn role(name: &str) -> anyhow::Result<Role> {
     Role::parse(name).ok_or_else(|| {
         anyhow::anyhow!(
-            "unknown role '{name}'; one of {:?}",
-            Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>()
+            "unknown role '{name}'; one of {}",
+            Role::ALL
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     })
 }
@@ -291,18 +297,19 @@ async fn user_command(db: &Db, settings: &Settings, command: UserCmd) -> anyhow:
 
 /// An error as a person reads it: the detail, and each invalid field.
 fn describe(e: &AppError) -> String {
-    let mut out = e.to_string();
     let fields = match e {
         AppError::Unprocessable(f)
         | AppError::Domain(DomainError::Invalid(f))
         | AppError::InvalidFile { errors: f, .. } => f.as_slice(),
         _ => &[],
     };
+    let mut out = match (e, fields.is_empty()) {
+        (AppError::InvalidFile { detail, .. }, _) => detail.clone(),
+        (_, false) => "refused:".to_string(),
+        (_, true) => e.to_string(),
+    };
     for f in fields {
-        match f.line {
-            Some(line) => out.push_str(&format!("\n  line {line}, {}: {}", f.field, f.message)),
-            None => out.push_str(&format!("\n  {}: {}", f.field, f.message)),
-        }
+        out.push_str(&format!("\n  {f}"));
     }
     out
 }

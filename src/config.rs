@@ -7,10 +7,19 @@ use std::path::PathBuf;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+/// Every setting with its variable, meaning and default, for `techmarket serve --help`.
+pub const HELP: &str = include_str!("config_help.txt");
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
     /// Address to bind; port 0 picks a free port (the tests do).
     pub listen: String,
+    /// Where `GET /metrics` (Prometheus) is served, apart from the API; empty turns it off.
+    /// [`Settings::load`] defaults it to [`METRICS_LISTEN`]; `Settings::default()`, which the
+    /// tests and benches start from, leaves it off, as instances in one process cannot share
+    /// a port. Once bound, the settings in force hold the address actually bound (port 0 picks
+    /// a free one).
+    pub metrics_listen: String,
     /// `postgres://…` or `sqlite://…`; `None` means an SQLite file under `data_dir`.
     pub database_url: Option<SecretString>,
     pub data_dir: PathBuf,
@@ -21,6 +30,11 @@ pub struct Settings {
     pub body_limit_bytes: usize,
     /// Default length of a price public notice (公示) for job-related listings.
     pub price_notice_days: u32,
+    /// A demonstration or test instance: public notices may be 0 days long, so a whole chain
+    /// (notice, grant, negotiation) can be walked through in one sitting. Never in production:
+    /// the public must get its days to object.
+    #[serde(default)]
+    pub demo: bool,
     /// `json` for machines, `pretty` for people.
     pub log_format: String,
     /// How often the expiry task looks for demands past their valid-until day.
@@ -112,6 +126,10 @@ pub struct Settings {
     pub rabbitmq_lease_ms: u64,
 }
 
+/// The shipped metrics address: loopback, for a scraper on the same host or a sidecar; set
+/// `APP_METRICS_LISTEN=0.0.0.0:9464` to expose it (the Docker image does).
+pub const METRICS_LISTEN: &str = "127.0.0.1:9464";
+
 fn yes() -> bool {
     true
 }
@@ -153,12 +171,14 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:8080".into(),
+            metrics_listen: String::new(),
             database_url: None,
             data_dir: PathBuf::from("./data"),
             jwt_secret: None,
             token_ttl_seconds: 3600,
             body_limit_bytes: 256 * 1024,
             price_notice_days: 15,
+            demo: false,
             log_format: "pretty".into(),
             expiry_sweep_ms: 60_000,
             negotiation_idle_days: 30,
@@ -201,6 +221,7 @@ impl Settings {
         let d = Settings::default();
         let built = config::Config::builder()
             .set_default("listen", d.listen)?
+            .set_default("metrics_listen", METRICS_LISTEN)?
             .set_default("data_dir", d.data_dir.to_string_lossy().to_string())?
             .set_default("token_ttl_seconds", d.token_ttl_seconds)?
             .set_default("body_limit_bytes", d.body_limit_bytes as i64)?
@@ -251,14 +272,71 @@ impl Settings {
                     .with_list_parse_key("stats_targets"),
             )
             .build()?;
-        let mut settings: Settings = built.try_deserialize()?;
-        settings.stats_targets()?;
+        let mut settings: Settings = built.try_deserialize().map_err(named)?;
+        settings.validate()?;
         if let Ok(url) = std::env::var("DATABASE_URL") {
             if !url.trim().is_empty() {
                 settings.database_url = Some(SecretString::from(url));
             }
         }
         Ok(settings)
+    }
+
+    /// Refuses settings the service cannot run with, naming each by its variable.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let mut faults = Vec::new();
+        if std::net::ToSocketAddrs::to_socket_addrs(self.listen.as_str()).is_err() {
+            faults.push(format!(
+                "APP_LISTEN: '{}' is not an address and port (e.g. 127.0.0.1:8080, or 0.0.0.0:8080 for every interface)",
+                self.listen
+            ));
+        }
+        if self.metrics_enabled()
+            && self
+                .metrics_listen
+                .trim()
+                .parse::<std::net::SocketAddr>()
+                .is_err()
+        {
+            faults.push(format!(
+                "APP_METRICS_LISTEN: '{}' is not an address and port (e.g. 127.0.0.1:9464), or empty to serve no metrics",
+                self.metrics_listen
+            ));
+        }
+        if !matches!(self.log_format.as_str(), "json" | "pretty") {
+            faults.push(format!(
+                "APP_LOG_FORMAT: '{}' is neither 'json' (for machines) nor 'pretty' (for people)",
+                self.log_format
+            ));
+        }
+        for (name, days) in [
+            ("APP_PRICE_NOTICE_DAYS", self.price_notice_days),
+            ("APP_GRANT_NOTICE_DAYS", self.grant_notice_days),
+        ] {
+            if days < self.shortest_notice_days() {
+                faults.push(format!(
+                    "{name}: a public notice (公示) lasts at least {} day; 0 days is for demonstrations and tests only, with APP_DEMO=true",
+                    crate::domain::notice::SHORTEST
+                ));
+            }
+        }
+        if let Err(e) = self.stats_targets() {
+            faults.push(e.to_string());
+        }
+        if faults.is_empty() {
+            Ok(())
+        } else {
+            Err(anyhow::anyhow!(faults.join("\n")))
+        }
+    }
+
+    /// The shortest public notice this instance allows: none on a demo instance.
+    pub fn shortest_notice_days(&self) -> u32 {
+        if self.demo {
+            0
+        } else {
+            crate::domain::notice::SHORTEST
+        }
     }
 
     /// The yearly targets, in fen by year; an entry that is not `YEAR=万元` is refused.
@@ -284,6 +362,11 @@ impl Settings {
         self.stats_targets().ok()?.get(&year).copied()
     }
 
+    /// Whether `GET /metrics` is served.
+    pub fn metrics_enabled(&self) -> bool {
+        !self.metrics_listen.trim().is_empty()
+    }
+
     pub fn db_acquire_timeout(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.db_acquire_timeout_ms)
     }
@@ -298,6 +381,19 @@ impl Settings {
             ),
         }
     }
+}
+
+/// A setting the `config` crate could not read, named as the operator sets it: `for key
+/// \`listen\`` becomes `APP_LISTEN`.
+fn named(e: config::ConfigError) -> anyhow::Error {
+    let text = e.to_string();
+    let Some(start) = text.find("for key `") else {
+        return anyhow::anyhow!(text);
+    };
+    let rest = &text[start + "for key `".len()..];
+    let key = rest.split('`').next().unwrap_or_default();
+    let what = text[..start].trim_end();
+    anyhow::anyhow!("APP_{}: {what}", key.to_ascii_uppercase())
 }
 
 #[cfg(test)]
@@ -321,6 +417,100 @@ mod tests {
                 && !printed.contains("mqpass"),
             "{printed}"
         );
+    }
+
+    #[test]
+    fn metrics_are_served_on_loopback_unless_configured_otherwise() {
+        // Loaded settings read the environment and a file: only without either is the
+        // shipped default what comes out.
+        if std::env::var_os("APP_METRICS_LISTEN").is_none()
+            && std::env::var_os("APP_CONFIG").is_none()
+            && !std::path::Path::new("techmarket.toml").exists()
+        {
+            let loaded = Settings::load().unwrap();
+            assert_eq!(loaded.metrics_listen, METRICS_LISTEN);
+            assert!(loaded.metrics_enabled());
+        }
+        assert!(!Settings::default().metrics_enabled());
+        let off = Settings {
+            metrics_listen: " ".into(),
+            ..Settings::default()
+        };
+        assert!(!off.metrics_enabled());
+    }
+
+    #[test]
+    fn settings_the_service_cannot_run_with_name_themselves() {
+        assert!(Settings::default().validate().is_ok());
+        let bad = Settings {
+            listen: "localhost".into(),
+            log_format: "yaml".into(),
+            grant_notice_days: 0,
+            ..Settings::default()
+        };
+        let message = bad.validate().unwrap_err().to_string();
+        for name in [
+            "APP_LISTEN",
+            "APP_LOG_FORMAT",
+            "APP_GRANT_NOTICE_DAYS",
+            "APP_DEMO=true",
+        ] {
+            assert!(message.contains(name), "{name} is not named in: {message}");
+        }
+        assert!(!message.contains("APP_PRICE_NOTICE_DAYS"), "{message}");
+    }
+
+    #[test]
+    fn the_help_names_every_setting() {
+        let source = include_str!("config.rs");
+        let body = source
+            .split("pub struct Settings {")
+            .nth(1)
+            .and_then(|s| s.split("\n}\n").next())
+            .unwrap();
+        let fields: Vec<&str> = body
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("pub "))
+            .filter_map(|l| l.split(':').next())
+            .collect();
+        assert!(fields.len() > 30, "{fields:?}");
+        for field in fields {
+            let name = match field {
+                "database_url" => "DATABASE_URL".to_string(),
+                other => format!("APP_{}", other.to_ascii_uppercase()),
+            };
+            assert!(
+                HELP.contains(&name),
+                "{name} is missing from config_help.txt"
+            );
+        }
+    }
+
+    #[test]
+    fn zero_day_notices_are_for_demo_instances_only() {
+        let zero = Settings {
+            price_notice_days: 0,
+            grant_notice_days: 0,
+            ..Settings::default()
+        };
+        assert_eq!(zero.shortest_notice_days(), 1);
+        assert!(zero.validate().is_err());
+        let demo = Settings { demo: true, ..zero };
+        assert_eq!(demo.shortest_notice_days(), 0);
+        assert!(demo.validate().is_ok());
+    }
+
+    #[test]
+    fn a_setting_of_the_wrong_type_is_named_by_its_variable() {
+        let e = config::Config::builder()
+            .set_override("token_ttl_seconds", "soon")
+            .unwrap()
+            .build()
+            .unwrap()
+            .get::<i64>("token_ttl_seconds")
+            .unwrap_err();
+        let message = named(e).to_string();
+        assert!(message.starts_with("APP_TOKEN_TTL_SECONDS: "), "{message}");
     }
 
     #[test]

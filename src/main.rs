@@ -13,8 +13,8 @@ async fn main() -> std::process::ExitCode {
     techmarket::telemetry::init(&settings.log_format);
     match techmarket::cli::run(cli, settings).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // Said once, as a sentence: the log goes to the same terminal.
         Err(e) => {
-            tracing::error!(error = %format!("{e:#}"), "techmarket failed");
             eprintln!("techmarket: {e:#}");
             std::process::ExitCode::FAILURE
         }

@@ -17,7 +17,11 @@ where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
     let registry = tracing_subscriber::registry().with(filter);
-    let layer = tracing_subscriber::fmt::layer().with_writer(writer);
+    // Colours only for a person at a terminal: not in a file, a pipe or a test's capture.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(writer)
+        .with_ansi(ansi);
     if json {
         Box::new(registry.with(layer.json()))
     } else {

@@ -28,11 +28,29 @@ impl FieldError {
     }
 }
 
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}, {}: {}", self.field, self.message),
+            None => write!(f, "{}: {}", self.field, self.message),
+        }
+    }
+}
+
+/// Field errors as one line a person reads (logs, the command line).
+fn listed(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Why an aggregate refused a command. Each variant maps to one HTTP status.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
     /// The command is well-formed but its content breaks a rule (422).
-    #[error("invalid command: {0:?}")]
+    #[error("invalid: {}", listed(.0))]
     Invalid(Vec<FieldError>),
     /// The actor may not do this to this aggregate (403).
     #[error("forbidden: {0}")]

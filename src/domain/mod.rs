@@ -13,6 +13,7 @@ pub mod listing;
 pub mod market_sale;
 pub mod membership;
 pub mod negotiation;
+pub mod notice;
 pub mod organization;
 pub mod ownership_grant;
 pub mod reference;

@@ -629,6 +629,8 @@ both!(
             .text()
             .await
             .unwrap();
+        // A byte-order mark first, so that spreadsheets read UTF-8 (issue 17).
+        let csv = csv.strip_prefix('\u{feff}').expect("a byte-order mark");
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(
             lines[0],
@@ -781,6 +783,8 @@ both!(
             .text()
             .await
             .unwrap();
+        // A byte-order mark first, so that spreadsheets read UTF-8 (issue 17).
+        let csv = csv.strip_prefix('\u{feff}').expect("a byte-order mark");
         let lines: Vec<&str> = csv.lines().collect();
         assert!(
             lines[0].starts_with("grant_id,listing_id,listing_title,"),
@@ -1264,5 +1268,64 @@ both!(
             live,
             "a rebuild changed the register"
         );
+    }
+);
+
+both!(
+    a_zero_day_notice_is_refused_on_a_production_instance,
+    |app: TestApp| async move {
+        let lab = lab(&app).await;
+        let id = apply(&app, &lab, &usage_right(&lab)).await;
+        ok(
+            &app,
+            &grant_path(&id, "review"),
+            &lab.tto.token,
+            Some(&json!({"decision": "approve"})),
+        )
+        .await;
+        let head = app.log_len().await;
+        let (s, v) = json_of(
+            app.post(
+                &grant_path(&id, "notice"),
+                Some(&lab.tto.token),
+                Some(&json!({"days": 0})),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["errors"][0]["field"], "days", "{v}");
+        assert!(
+            v["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("between 1 and"),
+            "{v}"
+        );
+        assert_eq!(app.log_len().await, head);
+    }
+);
+
+both!(
+    a_demo_instance_grants_in_one_sitting,
+    settings => |s| {
+        s.demo = true;
+        s.grant_notice_days = 0;
+    },
+    |app: TestApp| async move {
+        let lab = lab(&app).await;
+        let id = apply(&app, &lab, &usage_right(&lab)).await;
+        ok(
+            &app,
+            &grant_path(&id, "review"),
+            &lab.tto.token,
+            Some(&json!({"decision": "approve"})),
+        )
+        .await;
+        // The instance's default notice, 0 days: it has run as soon as it starts.
+        let v = ok(&app, &grant_path(&id, "notice"), &lab.tto.token, None).await;
+        assert_eq!(v["notice"]["days"], 0, "{v}");
+        let v = ok(&app, &grant_path(&id, "grant"), &lab.tto.token, None).await;
+        assert_eq!(v["status"], "granted", "{v}");
     }
 );

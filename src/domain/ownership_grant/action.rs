@@ -49,6 +49,9 @@ pub enum GrantAction {
     /// 公示 for `days` days from now.
     StartNotice {
         days: u32,
+        /// The shortest notice this instance allows (see [`crate::domain::notice`]).
+        #[serde(default = "crate::domain::notice::shortest")]
+        shortest: u32,
     },
     /// By anyone signed in, while the notice runs.
     RaiseObjection {

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::domain::error::{require, Validation};
 use crate::domain::text::{clean, optional};
-use crate::domain::{Actor, DomainError, Role};
+use crate::domain::{notice, Actor, DomainError, Role};
 
 /// Who may apply for a grant on `listing`, and whether the listing can be granted at all;
 /// gives the owning institution. Routes call it before validating the terms, so someone who may
@@ -116,18 +116,17 @@ fn check_reasons(v: &mut Validation, reasons: &[String]) -> Vec<String> {
 }
 
 /// 公示 for `days` days from now.
-pub(super) fn start_notice(cx: &Context, days: u32) -> Result<GrantEvent, DomainError> {
+pub(super) fn start_notice(
+    cx: &Context,
+    days: u32,
+    shortest: u32,
+) -> Result<GrantEvent, DomainError> {
     require(
         cx.office,
         "only the institution's office starts the public notice",
     )?;
     cx.require_status(&[S::Approved], "be put on public notice")?;
-    if days == 0 || days > NOTICE_DAYS_MAX {
-        return Err(DomainError::invalid(
-            "days",
-            format!("must be between 1 and {NOTICE_DAYS_MAX}"),
-        ));
-    }
+    let days = notice::days(days, shortest, NOTICE_DAYS_MAX)?;
     Ok(GrantEvent::NoticeStarted {
         notice: Notice {
             days,
@@ -209,9 +208,10 @@ pub(super) fn grant(cx: &Context) -> Result<GrantEvent, DomainError> {
     cx.require_status(&[S::InNotice], "be granted")?;
     let notice = cx.g.notice.expect("a grant in notice has its notice");
     if !notice.has_run_by(cx.now) {
+        // When it ends, in both languages, so the office knows when to come back.
+        let end = notice.ends_at.to_rfc3339();
         return Err(DomainError::conflict(format!(
-            "the public notice runs until {}: the grant can be made only after it ends",
-            notice.ends_at.to_rfc3339()
+            "赋权公示期至 {end} 结束，期满后方可赋权；the public notice runs until {end}: the grant can be made only after it ends"
         )));
     }
     if let Some(open) = cx.g.open_objections().next() {

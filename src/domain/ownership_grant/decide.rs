@@ -49,7 +49,9 @@ pub(super) fn decide(
             note,
             reasons,
         } => application::review(&cx, approve, note, reasons)?,
-        GrantAction::StartNotice { days } => application::start_notice(&cx, days)?,
+        GrantAction::StartNotice { days, shortest } => {
+            application::start_notice(&cx, days, shortest)?
+        }
         GrantAction::RaiseObjection {
             objection_id,
             reason,

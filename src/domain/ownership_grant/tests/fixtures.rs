@@ -130,7 +130,7 @@ pub(super) fn reject(reasons: &[&str]) -> GrantAction {
 }
 
 pub(super) fn start_notice(days: u32) -> GrantAction {
-    GrantAction::StartNotice { days }
+    GrantAction::StartNotice { days, shortest: 1 }
 }
 
 pub(super) fn objection(objection_id: Uuid, reason: &str) -> GrantAction {
