@@ -10,7 +10,7 @@ use crate::helpers::{json_of, listing_body, TestApp};
 /// Sends a raw request and checks it is refused with `status` as problem+json.
 async fn refused(
     app: &TestApp,
-    rb: reqwest::RequestBuilder,
+    rb: crate::helpers::TestRequest,
     status: StatusCode,
     what: &str,
 ) -> Value {

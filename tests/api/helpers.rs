@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use actix_web::web;
-use reqwest::{Method, Response, StatusCode};
+use reqwest::{Method, Response, ResponseBuilderExt, StatusCode};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use techmarket::config::Settings;
@@ -187,7 +187,7 @@ impl Drop for PgDatabase {
 pub struct TestApp {
     pub backend: Backend,
     pub address: String,
-    pub client: reqwest::Client,
+    pub client: TestClient,
     pub state: web::Data<AppState>,
     pub settings: Settings,
     pub handle: actix_web::dev::ServerHandle,
@@ -292,10 +292,12 @@ async fn start(
     TestApp {
         backend,
         address,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
+        client: TestClient(
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+        ),
         state,
         settings,
         handle,
@@ -303,6 +305,107 @@ async fn start(
         _data_dir: data_dir,
         _pg: pg,
     }
+}
+
+/// The tests' HTTP client: reqwest's, except that every response it receives is checked against
+/// `api-spec/openapi.yaml` before the test sees it (see [`checked`]). Every request of the tests
+/// goes through it, the helpers' and those a test builds itself (`app.client.get(...)`).
+#[derive(Clone)]
+pub struct TestClient(reqwest::Client);
+
+impl TestClient {
+    pub fn request<U: reqwest::IntoUrl>(&self, method: Method, url: U) -> TestRequest {
+        TestRequest(self.0.request(method, url))
+    }
+
+    pub fn get<U: reqwest::IntoUrl>(&self, url: U) -> TestRequest {
+        self.request(Method::GET, url)
+    }
+
+    pub fn post<U: reqwest::IntoUrl>(&self, url: U) -> TestRequest {
+        self.request(Method::POST, url)
+    }
+}
+
+/// A request being built: reqwest's builder, whose `send` checks the response.
+pub struct TestRequest(reqwest::RequestBuilder);
+
+impl TestRequest {
+    pub fn header<K, V>(self, key: K, value: V) -> Self
+    where
+        reqwest::header::HeaderName: TryFrom<K>,
+        <reqwest::header::HeaderName as TryFrom<K>>::Error: Into<http::Error>,
+        reqwest::header::HeaderValue: TryFrom<V>,
+        <reqwest::header::HeaderValue as TryFrom<V>>::Error: Into<http::Error>,
+    {
+        TestRequest(self.0.header(key, value))
+    }
+
+    pub fn bearer_auth<T: std::fmt::Display>(self, token: T) -> Self {
+        TestRequest(self.0.bearer_auth(token))
+    }
+
+    pub fn json<T: serde::Serialize + ?Sized>(self, json: &T) -> Self {
+        TestRequest(self.0.json(json))
+    }
+
+    pub fn body<T: Into<reqwest::Body>>(self, body: T) -> Self {
+        TestRequest(self.0.body(body))
+    }
+
+    pub fn timeout(self, timeout: std::time::Duration) -> Self {
+        TestRequest(self.0.timeout(timeout))
+    }
+
+    pub async fn send(self) -> reqwest::Result<Response> {
+        let (client, request) = self.0.build_split();
+        let request = request?;
+        let method = request.method().clone();
+        let response = client.execute(request).await?;
+        Ok(checked(&method, response).await)
+    }
+}
+
+/// `response`, after its JSON body (if it has one) was validated against the schema the
+/// OpenAPI document gives for its operation and status (a mismatch fails the test).
+/// Other bodies (HTML, CSV, a download, an event stream) pass through unread.
+async fn checked(method: &Method, response: Response) -> Response {
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    if !crate::openapi::is_json(&content_type) {
+        return response;
+    }
+    let (status, version, headers, url) = (
+        response.status(),
+        response.version(),
+        response.headers().clone(),
+        response.url().clone(),
+    );
+    // A body cut off (a server stopped mid-answer) has nothing whole to check: it is handed
+    // on empty, which the test cannot read either.
+    let body = match response.bytes().await {
+        Ok(body) => {
+            crate::openapi::assert_conforms(
+                method,
+                url.path(),
+                status.as_u16(),
+                &content_type,
+                &body,
+            );
+            body
+        }
+        Err(_) => Default::default(),
+    };
+    let mut rebuilt = http::Response::builder()
+        .status(status)
+        .version(version)
+        .url(url);
+    *rebuilt.headers_mut().expect("a valid response") = headers;
+    Response::from(rebuilt.body(body).expect("a valid response"))
 }
 
 /// A signed-in user of the test app.

@@ -69,7 +69,7 @@ const STOP: u8 = 3;
 async fn observe(
     phases: &AtomicU8,
     what: &'static str,
-    request: reqwest::RequestBuilder,
+    request: crate::helpers::TestRequest,
 ) -> (Seen, Option<Value>) {
     let phase = phases.load(Ordering::SeqCst);
     let started = Instant::now();
