@@ -6,6 +6,8 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::domain::{DomainError, FieldError};
+use crate::http::language::{self, EnglishProblem, Lang};
+use crate::store::aggregates::CommandError;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -77,9 +79,7 @@ impl From<anyhow::Error> for AppError {
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict => AppError::Conflict(
-                "the resource was changed concurrently; reload it and retry".into(),
-            ),
+            StoreError::Conflict => AppError::Conflict(CHANGED_CONCURRENTLY.into()),
             StoreError::Invariant(message) => AppError::Conflict(message),
             StoreError::TooLarge(message) => {
                 AppError::Unprocessable(vec![crate::domain::FieldError::new("from", message)])
@@ -88,6 +88,18 @@ impl From<StoreError> for AppError {
                 AppError::Unavailable(anyhow::Error::new(unavailable))
             }
             other => AppError::from(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<CommandError> for AppError {
+    fn from(e: CommandError) -> Self {
+        match e {
+            CommandError::Refused(e) => AppError::Domain(e),
+            CommandError::Stale { expected, current } => {
+                AppError::PreconditionFailed { expected, current }
+            }
+            CommandError::Store(e) => AppError::from(e),
         }
     }
 }
@@ -104,6 +116,12 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+/// A problem type's title, in English and in Chinese.
+struct Title(&'static str, &'static str);
+
+/// The detail of a 409 for two commands that raced for one stream.
+pub const CHANGED_CONCURRENTLY: &str = "the resource was changed concurrently; reload it and retry";
+
 impl AppError {
     pub fn bad_request(detail: impl Into<String>) -> Self {
         AppError::BadRequest {
@@ -114,7 +132,7 @@ impl AppError {
     /// 400: the query string's `field` is wrong, and why.
     pub fn bad_query(field: impl Into<String>, message: impl Into<String>) -> Self {
         AppError::BadRequest {
-            detail: "the query string is not valid".into(),
+            detail: language::INVALID_QUERY.into(),
             errors: vec![FieldError::new(field, message)],
         }
     }
@@ -122,75 +140,80 @@ impl AppError {
         AppError::Unprocessable(vec![FieldError::new(field, message)])
     }
 
-    /// `(status, type slug, title)`; the slug names the problem type documented in the API spec.
-    fn kind(&self) -> (StatusCode, &'static str, &'static str) {
+    /// `(status, type slug, title)`; the slug names the problem type documented in the API spec,
+    /// the title is in English and in Chinese.
+    fn kind(&self) -> (StatusCode, &'static str, Title) {
         use AppError::*;
         match self {
             Domain(DomainError::Invalid(_)) | Unprocessable(_) | InvalidFile { .. } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "validation",
-                "The request is not valid",
+                Title("The request is not valid", "请求内容无效"),
             ),
-            Domain(DomainError::Forbidden(_)) | Forbidden(_) => {
-                (StatusCode::FORBIDDEN, "forbidden", "Not allowed")
-            }
+            Domain(DomainError::Forbidden(_)) | Forbidden(_) => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                Title("Not allowed", "无权进行此操作"),
+            ),
             Domain(DomainError::Conflict(_)) | Conflict(_) => (
                 StatusCode::CONFLICT,
                 "conflict",
-                "Not allowed in the current state",
+                Title("Not allowed in the current state", "当前状态下不允许此操作"),
             ),
-            Domain(DomainError::NotFound) | NotFound => {
-                (StatusCode::NOT_FOUND, "not-found", "Not found")
-            }
+            Domain(DomainError::NotFound) | NotFound => (
+                StatusCode::NOT_FOUND,
+                "not-found",
+                Title("Not found", "未找到"),
+            ),
             BadRequest { .. } => (
                 StatusCode::BAD_REQUEST,
                 "malformed",
-                "The request is malformed",
+                Title("The request is malformed", "请求格式错误"),
             ),
             Unauthorized(_) => (
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
-                "Authentication required",
+                Title("Authentication required", "需要身份验证"),
             ),
             PreconditionFailed { .. } => (
                 StatusCode::PRECONDITION_FAILED,
                 "stale-version",
-                "The resource has changed",
+                Title("The resource has changed", "资源已被修改"),
             ),
             PayloadTooLarge { .. } => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too-large",
-                "Request body too large",
+                Title("Request body too large", "请求体过大"),
             ),
             NotAcceptable(_) => (
                 StatusCode::NOT_ACCEPTABLE,
                 "not-acceptable",
-                "Not acceptable",
+                Title("Not acceptable", "无法提供所要求的格式"),
             ),
             UnsupportedMediaType(_) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "media-type",
-                "Unsupported media type",
+                Title("Unsupported media type", "不支持的媒体类型"),
             ),
             MethodNotAllowed(_) => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method",
-                "Method not allowed",
+                Title("Method not allowed", "不支持该请求方法"),
             ),
             TooManyRequests { .. } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate-limited",
-                "Too many requests",
+                Title("Too many requests", "请求过于频繁"),
             ),
             Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
-                "Service unavailable",
+                Title("Service unavailable", "服务暂时不可用"),
             ),
             Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
-                "Internal error",
+                Title("Internal error", "内部错误"),
             ),
         }
     }
@@ -209,6 +232,61 @@ impl AppError {
             ),
             other => other.to_string(),
         }
+    }
+
+    /// The detail in Chinese: the error layer's own texts, and the HTTP layer's fixed ones (see
+    /// [`language::zh`]); a route's or the domain's text as it was written.
+    fn detail_zh(&self) -> String {
+        match self {
+            AppError::Domain(DomainError::Invalid(_)) | AppError::Unprocessable(_) => {
+                "一个或多个字段无效，详见 errors".into()
+            }
+            AppError::Domain(DomainError::NotFound) | AppError::NotFound => "资源不存在".into(),
+            AppError::Internal(_) => "发生了内部错误，已记录在日志中".into(),
+            AppError::Unavailable(_) => {
+                format!("暂时无法连接数据库，请在 {RETRY_AFTER_SECONDS} 秒后重试")
+            }
+            AppError::PreconditionFailed { expected, .. } => {
+                format!("版本 {expected} 已不是当前版本")
+            }
+            AppError::PayloadTooLarge { limit } => format!("请求体超过 {limit} 字节"),
+            AppError::Conflict(detail) if detail == CHANGED_CONCURRENTLY => {
+                "资源已被同时修改，请重新加载后重试".into()
+            }
+            other => {
+                let detail = other.detail();
+                language::zh(&detail).unwrap_or(detail)
+            }
+        }
+    }
+
+    /// The problem details in `lang`. Field messages the HTTP layer wrote (serde's phrasings)
+    /// read in Chinese; the domain's stay as written.
+    fn render(&self, lang: Lang) -> String {
+        let (status, slug, title) = self.kind();
+        let errors = self.field_errors();
+        let translated: Vec<FieldError>;
+        let (title, detail, errors) = match lang {
+            Lang::En => (title.0, self.detail(), errors),
+            Lang::Zh => {
+                translated = errors
+                    .iter()
+                    .map(|e| FieldError {
+                        message: language::zh(&e.message).unwrap_or_else(|| e.message.clone()),
+                        ..e.clone()
+                    })
+                    .collect();
+                (title.1, self.detail_zh(), &translated[..])
+            }
+        };
+        let body = Problem {
+            kind: format!("/problems/{slug}"),
+            title,
+            status: status.as_u16(),
+            detail,
+            errors,
+        };
+        serde_json::to_string(&body).unwrap_or_default()
     }
 
     /// Every failed request is logged here, once, at the level its meaning deserves (see
@@ -260,18 +338,15 @@ impl ResponseError for AppError {
         self.kind().0
     }
 
+    /// The problem in Chinese, with `Content-Language: zh-CN`, and its English rendering in the
+    /// response's extensions for [`language::localize_problems`] to send to a client that
+    /// prefers English.
     fn error_response(&self) -> HttpResponse {
-        let (status, slug, title) = self.kind();
+        let status = self.kind().0;
         self.log(status);
-        let body = Problem {
-            kind: format!("/problems/{slug}"),
-            title,
-            status: status.as_u16(),
-            detail: self.detail(),
-            errors: self.field_errors(),
-        };
         let mut resp = HttpResponse::build(status);
         resp.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        resp.insert_header((header::CONTENT_LANGUAGE, Lang::Zh.tag()));
         if let AppError::PreconditionFailed {
             current: Some(current),
             ..
@@ -291,7 +366,9 @@ impl ResponseError for AppError {
         if let AppError::Unavailable(_) = self {
             resp.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()));
         }
-        resp.body(serde_json::to_string(&body).unwrap_or_default())
+        resp.extensions_mut()
+            .insert(EnglishProblem(self.render(Lang::En).into()));
+        resp.body(self.render(Lang::Zh))
     }
 }
 
@@ -394,6 +471,57 @@ mod tests {
         assert_eq!(status, 422);
         assert_eq!(body["type"], "/problems/validation");
         assert_eq!(body["errors"][0]["field"], "trl");
+    }
+
+    #[test]
+    fn problems_are_in_chinese_with_the_english_beside_them() {
+        let e = AppError::Unprocessable(vec![
+            FieldError::new("kind", "unknown variant `x`, expected `a` or `b`"),
+            FieldError::new("trl", "must be between 1 and 9"),
+        ]);
+        let resp = e.error_response();
+        assert_eq!(
+            resp.headers().get(header::CONTENT_LANGUAGE).unwrap(),
+            "zh-CN"
+        );
+        let english = resp.extensions().get::<EnglishProblem>().unwrap().0.clone();
+        let english: serde_json::Value = serde_json::from_slice(&english).unwrap();
+        let (_, chinese) = body_of(e);
+        assert_eq!(chinese["title"], "请求内容无效");
+        assert_eq!(chinese["detail"], "一个或多个字段无效，详见 errors");
+        assert_eq!(chinese["errors"][0]["field"], "kind");
+        assert_eq!(
+            chinese["errors"][0]["message"],
+            "未知取值 `x`，可选值：`a`、`b`"
+        );
+        // The domain's own words stay as written.
+        assert_eq!(chinese["errors"][1]["message"], "must be between 1 and 9");
+        assert_eq!(english["title"], "The request is not valid");
+        assert_eq!(
+            english["detail"],
+            "one or more fields are invalid; see errors"
+        );
+        assert_eq!(
+            english["errors"][0]["message"],
+            "unknown variant `x`, expected `a` or `b`"
+        );
+        // Same shape apart from the language.
+        for key in ["type", "status"] {
+            assert_eq!(chinese[key], english[key]);
+        }
+        let (_, p) = body_of(AppError::PreconditionFailed {
+            expected: 3,
+            current: Some(4),
+        });
+        assert_eq!(p["title"], "资源已被修改");
+        assert_eq!(p["detail"], "版本 3 已不是当前版本");
+        let (_, p) = body_of(StoreError::Conflict.into());
+        assert_eq!(p["detail"], "资源已被同时修改，请重新加载后重试");
+        let (_, p) = body_of(AppError::Forbidden("only the owner may".into()));
+        assert_eq!(
+            (p["title"].as_str(), p["detail"].as_str()),
+            (Some("无权进行此操作"), Some("only the owner may"))
+        );
     }
 
     #[test]

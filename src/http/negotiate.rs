@@ -69,7 +69,8 @@ pub fn negotiate(req: &HttpRequest) -> Result<Format, AppError> {
     let xlsx = if best[2].0 == 3 { best[2].1 } else { -1.0 };
     if json <= 0.0 && csv <= 0.0 && xlsx <= 0.0 {
         return Err(AppError::NotAcceptable(format!(
-            "this report is application/json, text/csv or {XLSX}"
+            "{}application/json, text/csv or {XLSX}",
+            super::language::REPORT_FORMATS_PREFIX
         )));
     }
     Ok(if xlsx > json && xlsx > csv {
