@@ -1,11 +1,14 @@
 //! The HTTP API, one module per route group. Base path `/api/v1` except the service routes.
 
 pub mod auth;
+mod command;
 mod contract_drafts;
+mod contract_history;
 pub mod contract_imports;
 pub mod contracts;
 pub mod dashboard;
 pub mod demands;
+mod directory;
 pub mod event_stream;
 pub mod events;
 pub mod experts;
@@ -19,6 +22,7 @@ pub mod negotiations;
 pub mod notifications;
 pub mod organizations;
 pub mod ownership_grants;
+mod reference;
 pub mod saved_searches;
 pub mod search;
 pub mod spec;
@@ -196,6 +200,22 @@ routes! {
     get "/api/v1/stats/contracts" => stats::contracts;
     get "/api/v1/stats/contracts/annual-report" => stats::annual_report;
     get "/api/v1/stats/ownership-grants" => stats::ownership_grants;
+
+    get "/api/v1/reference/regions" => reference::regions;
+    get "/api/v1/reference/technology-fields" => reference::technology_fields;
+    get "/api/v1/reference/contract-types" => reference::contract_types;
+    get "/api/v1/reference/party-natures" => reference::party_natures;
+    get "/api/v1/reference/ip-kinds" => reference::ip_kinds;
+    get "/api/v1/reference/zones" => reference::zones;
+    get "/api/v1/reference/refusal-reasons" => reference::refusal_reasons;
+    get "/api/v1/reference/countries" => reference::countries;
+
+    get "/api/v1/directory/tech-managers" => directory::tech_managers;
+    get "/api/v1/directory/providers" => directory::providers;
+    get "/api/v1/directory/institutions" => directory::institutions;
+    get "/api/v1/me/profile" => directory::my_profile;
+    put "/api/v1/me/profile" => directory::set_my_profile;
+    get "/api/v1/contracts/{id}/history" => contract_history::history;
 
     get "/api/v1/events" => events::feed;
     get "/api/v1/events/stream" => event_stream::stream;
