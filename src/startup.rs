@@ -3,13 +3,17 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::dev::Server;
+use actix_http::error::DispatchError;
+use actix_http::HttpService;
+use actix_service::{fn_service, map_config, ServiceFactoryExt};
+use actix_web::dev::{AppConfig, Server};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{from_fn, Compress, ErrorHandlers, Next};
-use actix_web::{web, App, HttpMessage, HttpServer};
+use actix_web::{web, App, HttpMessage};
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::config::Settings;
+use crate::http::request_line::{self, RequestLine};
 use crate::metrics::Progress;
 use crate::policies::{expiry, follower, transfer, trl};
 use crate::projections::search::indexer;
@@ -161,31 +165,44 @@ impl Application {
     }
 }
 
+/// Serves the API on `listener`. Built on actix's server and HTTP/1 service rather than
+/// `HttpServer` only to read each connection through [`RequestLine`], so a request line with
+/// raw UTF-8 gets a problem body (see `http::request_line`); otherwise as `HttpServer` does it.
 fn serve(
     listener: TcpListener,
     state: web::Data<AppState>,
     progress: web::Data<Progress>,
 ) -> std::io::Result<Server> {
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(state.clone())
-            .app_data(progress.clone())
-            .wrap(from_fn(uncompressed_streams))
-            .wrap(ErrorHandlers::new().default_handler_client(routes::problem_for_bare_error))
-            .wrap(from_fn(crate::http::language::localize_problems))
-            .wrap(from_fn(echo_request_id))
-            // Gzip for a client that asks (`Accept-Encoding`): the big JSON answers shrink
-            // several times over.
-            .wrap(Compress::default())
-            .wrap(TracingLogger::default())
-            .wrap(from_fn(crate::metrics::count_requests))
-            .configure(routes::configure)
-            .configure(routes::front::docs)
-            .default_service(web::to(routes::not_found))
-    })
-    .listen(listener)?
-    .shutdown_timeout(10)
-    .run();
+    let local = listener.local_addr()?;
+    let server = actix_server::Server::build()
+        .listen("api", listener, move || {
+            let app = App::new()
+                .app_data(state.clone())
+                .app_data(progress.clone())
+                .wrap(from_fn(uncompressed_streams))
+                .wrap(from_fn(request_line::refuse_unencoded))
+                .wrap(ErrorHandlers::new().default_handler_client(routes::problem_for_bare_error))
+                .wrap(from_fn(crate::http::language::localize_problems))
+                .wrap(from_fn(echo_request_id))
+                // Gzip for a client that asks (`Accept-Encoding`): the big JSON answers shrink
+                // several times over.
+                .wrap(Compress::default())
+                .wrap(TracingLogger::default())
+                .wrap(from_fn(crate::metrics::count_requests))
+                .configure(routes::configure)
+                .configure(routes::front::docs)
+                .default_service(web::to(routes::not_found));
+            // The config's host and address serve only URL generation, which nothing here
+            // uses; the peer's address comes with each connection below.
+            let app = map_config(app, |_| AppConfig::default());
+            fn_service(|io: actix_rt::net::TcpStream| async move {
+                let peer = io.peer_addr().ok();
+                Ok::<_, DispatchError>((RequestLine::new(io), peer))
+            })
+            .and_then(HttpService::build().local_addr(local).h1(app))
+        })?
+        .shutdown_timeout(10)
+        .run();
     Ok(server)
 }
 

@@ -4,6 +4,7 @@
 
 pub mod language;
 pub mod negotiate;
+pub mod request_line;
 pub mod streams;
 
 use actix_web::dev::Payload;
@@ -569,8 +570,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
 /// raw bytes beyond ASCII, or escapes that decode to something other than UTF-8 (which would
 /// otherwise be read as U+FFFD and searched for). `query` when the parameter has no name.
 ///
-/// (actix's HTTP/1 parser refuses a request line with raw non-ASCII bytes before any route
-/// sees it; this covers what does arrive, and whatever a future parser lets through.)
+/// (Raw bytes in a connection's first request line are caught earlier, by
+/// [`request_line`], as actix's parser would refuse them before routing;
+/// this covers what does arrive, and whatever a future parser lets through.)
 pub fn not_percent_encoded(query: &str) -> Option<String> {
     fn decoded(part: &[u8]) -> (Vec<u8>, bool) {
         let mut out = Vec::with_capacity(part.len());
