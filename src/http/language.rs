@@ -423,6 +423,11 @@ mod tests {
             (Some("fr, de"), Lang::Zh),
             (Some("en;q=0"), Lang::Zh),
             (Some("\u{0}garbage;;q=x"), Lang::Zh),
+            (Some("en-US,en;q=0.9"), Lang::En),
+            (Some("zh-CN,zh;q=0.9,en;q=0.8"), Lang::Zh),
+            (Some("fr, en;q=0.5, zh;q=0.7"), Lang::Zh),
+            (Some("de, EN-gb;q=0.3"), Lang::En),
+            (Some("en;q=0, fr"), Lang::Zh),
         ] {
             assert_eq!(Lang::negotiate(header), lang, "{header:?}");
         }

@@ -88,23 +88,6 @@ fn shared_terms_skip_single_characters() {
 }
 
 #[test]
-fn chinese_unless_english_is_preferred() {
-    for (header, lang) in [
-        (None, Lang::Zh),
-        (Some(""), Lang::Zh),
-        (Some("en"), Lang::En),
-        (Some("en-US,en;q=0.9"), Lang::En),
-        (Some("zh-CN,zh;q=0.9,en;q=0.8"), Lang::Zh),
-        (Some("fr, en;q=0.5, zh;q=0.7"), Lang::Zh),
-        (Some("de, EN-gb;q=0.3"), Lang::En),
-        (Some("en;q=0, fr"), Lang::Zh),
-        (Some(";;,q=x"), Lang::Zh),
-    ] {
-        assert_eq!(Lang::negotiate(header), lang, "{header:?}");
-    }
-}
-
-#[test]
 fn reasons_read_in_chinese_with_names_or_in_english_on_request() {
     let (l, d) = (
         listing("正极材料", "new_energy", 6, 5_000_000_000),
