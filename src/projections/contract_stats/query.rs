@@ -284,57 +284,6 @@ pub fn fen(sum: i128) -> Result<i64, StoreError> {
     })
 }
 
-/// CSV: the dimensions, the count, amounts in fen, and the same amounts in 万元; the last
-/// record is the totals, marked `total` in the first column (a column of its own, `row`, when
-/// the cut has no dimensions).
-pub fn to_csv(cut: &Cut, lines: &[Line], totals: &Totals) -> Result<String, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<&str> = cut.by.iter().map(|d| d.name()).collect();
-    if header.is_empty() {
-        header.push("row");
-    }
-    header.extend([
-        "count",
-        "contract_amount_fen",
-        "technology_amount_fen",
-        "contract_amount_wan",
-        "technology_amount_wan",
-    ]);
-    w.write_record(&header)?;
-    let mut write = |keys: Vec<String>, count: i64, amount: i64, tech: i64| {
-        let mut rec = keys;
-        rec.extend([
-            count.to_string(),
-            amount.to_string(),
-            tech.to_string(),
-            wan_number(amount),
-            wan_number(tech),
-        ]);
-        w.write_record(&rec)
-    };
-    // A cut by nothing has one line, the totals themselves: written once, as the totals.
-    for l in lines.iter().filter(|_| !cut.by.is_empty()) {
-        write(
-            l.keys.clone(),
-            l.count,
-            l.contract_amount_fen,
-            l.technology_amount_fen,
-        )?;
-    }
-    let mut total_keys = vec![String::new(); cut.by.len().max(1)];
-    if let Some(first) = total_keys.first_mut() {
-        *first = "total".into();
-    }
-    write(
-        total_keys,
-        totals.count,
-        totals.contract_amount_fen,
-        totals.technology_amount_fen,
-    )?;
-    let bytes = w.into_inner().map_err(|e| e.into_error())?;
-    Ok(String::from_utf8(bytes).expect("CSV of UTF-8 strings is UTF-8"))
-}
-
 /// 万元 with two decimals as a plain number (for spreadsheets), exact: 1万元 = 1,000,000 fen.
 pub fn wan_number(fen: i64) -> String {
     let sign = if fen < 0 { "-" } else { "" };
